@@ -1,0 +1,24 @@
+/* Library errors to exit statuses, one table for all programs. */
+#include "err.h"
+#include "exit-status.h"
+
+int lup_exit_status(int err)
+{
+	switch (err) {
+	case 0:
+		return LUP_EXIT_OK;
+	case -LUP_EBADIMG:
+	case -LUP_EBADPATCH:
+	case -LUP_EBADELF:
+	case -LUP_EBADPARENT:
+		return LUP_EXIT_BADINPUT;
+	case -LUP_ENOTAPPLIC:
+		return LUP_EXIT_NOTAPPLIC;
+	case -LUP_EBUSY:
+		return LUP_EXIT_BUSY;
+	case -LUP_ENOSPACE:
+		return LUP_EXIT_NOSPACE;
+	default:
+		return LUP_EXIT_FAIL;
+	}
+}

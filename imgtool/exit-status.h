@@ -1,0 +1,19 @@
+/* Exit statuses shared by every lup program; documented in each man page. */
+#ifndef LUP_EXIT_STATUS_H
+#define LUP_EXIT_STATUS_H
+
+enum lup_exit {
+	LUP_EXIT_OK = 0,
+	LUP_EXIT_FAIL = 1,		/* any other failure (I/O, memory) */
+	LUP_EXIT_USAGE = 2,		/* bad command line */
+	LUP_EXIT_BADINPUT = 3,		/* bad image, patch or ELF file */
+	LUP_EXIT_NOTAPPLIC = 4,		/* patch for another build, or already applied */
+	LUP_EXIT_BUSY = 5,		/* a thread is inside a function being replaced: try later */
+	LUP_EXIT_NOSPACE = 6,		/* no room for the patch within +-2 GiB */
+	LUP_EXIT_CRIU = 7,		/* criu dump or restore failed */
+};
+
+/* Maps a library error (negative errno or LUP_E*) to an exit status. */
+int lup_exit_status(int err);
+
+#endif
