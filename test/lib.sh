@@ -1,0 +1,63 @@
+# Shell helpers of the end-to-end tests: temporary directories, target processes,
+# real criu dump/restore (always under a timeout), and cleanup that never leaves a
+# process behind. Source it; the test sets -e and calls functions below.
+set -euo pipefail
+
+: "${LUP_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${LUP_BUILD:=$LUP_TOP/build}"
+: "${CRIU:=$LUP_TOP/.deps/bin/criu}"
+: "${CRIT:=$LUP_TOP/.deps/bin/crit}"
+export LUP_TOP LUP_BUILD CRIU CRIT
+PATH=$LUP_BUILD:$PATH
+
+T=$(mktemp -d /tmp/lup-test.XXXXXX)
+_lup_pids=()
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+note() { echo "# $*"; }
+
+_lup_cleanup() {
+	local p
+	for p in "${_lup_pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	[ -n "${LUP_KEEP:-}" ] || rm -rf "$T"
+}
+trap _lup_cleanup EXIT
+
+# Starts "$@" in its own session, detached from the test shell so that init reaps it
+# after a dump; prints its pid. Output goes to $T/out.<pid> unless redirected by caller.
+start_target() {
+	local pidf=$T/start.$RANDOM
+	setsid bash -c 'echo $$ > "$0"; exec "$@" </dev/null >>"$0.out" 2>&1' "$pidf" "$@" &
+	local i
+	for i in $(seq 100); do [ -s "$pidf" ] && break; sleep 0.02; done
+	local pid; pid=$(cat "$pidf")
+	mv "$pidf.out" "$T/out.$pid" 2>/dev/null || ln -sf "$pidf.out" "$T/out.$pid"
+	_lup_pids+=("$pid")
+	echo "$pid"
+}
+
+# Waits until /proc/PID is gone (killed by a dump and reaped), up to 5 s.
+wait_gone() {
+	local i
+	for i in $(seq 500); do [ -d "/proc/$1" ] || return 0; sleep 0.01; done
+	fail "process $1 still exists"
+}
+
+alive() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat")" != Z ]; }
+
+criu_dump() { # pid dir [opts...]
+	local pid=$1 dir=$2; shift 2
+	mkdir -p "$dir"
+	timeout 60 "$CRIU" dump -t "$pid" -D "$dir" -o dump.log -v4 --shell-job "$@" ||
+		{ tail -20 "$dir/dump.log" >&2; fail "criu dump of $pid failed"; }
+	wait_gone "$pid"
+}
+
+criu_restore() { # dir [opts...]
+	local dir=$1; shift
+	timeout 60 "$CRIU" restore -D "$dir" -o restore.log -v4 -d --shell-job "$@" ||
+		{ tail -20 "$dir/restore.log" >&2; fail "criu restore from $dir failed"; }
+}
+
+# Threads of a live process, sorted.
+tids() { ls "/proc/$1/task" | sort -n | tr '\n' ' '; }

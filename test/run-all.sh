@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every test of `make check`: unit tests, end-to-end tests with the real CRIU,
+# then the zdtm-style tests. Prints one line per test and a summary; exit 1 on failure.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+export LUP_TOP=$top LUP_BUILD=$top/build
+: "${CRIU:?CRIU is not set (run through make check)}"
+export CRIU CRIT
+
+pass=0 fail=0 failed=()
+run_one() { # name cmd...
+	local name=$1 log; shift
+	log=$(mktemp)
+	local t0=$SECONDS
+	if "$@" >"$log" 2>&1; then
+		pass=$((pass + 1)); printf 'PASS %-40s %3ds\n' "$name" $((SECONDS - t0))
+	else
+		fail=$((fail + 1)); failed+=("$name")
+		printf 'FAIL %-40s %3ds\n' "$name" $((SECONDS - t0))
+		sed 's/^/    | /' "$log" | tail -n 60
+	fi
+	rm -f "$log"
+}
+
+for t in "$top"/build/test/unit/test-*; do
+	[ -x "$t" ] && run_one "unit/${t##*/}" "$t"
+done
+for t in "$top"/test/e2e/*.sh; do
+	[ -f "$t" ] && run_one "e2e/$(basename "$t" .sh)" bash "$t"
+done
+if [ -f "$top/zdtm-tests/run.sh" ]; then
+	run_one "zdtm-tests" bash "$top/zdtm-tests/run.sh"
+fi
+
+echo "$pass passed, $fail failed"
+[ $fail -eq 0 ] || { printf 'failed: %s\n' "${failed[*]}"; exit 1; }
