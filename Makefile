@@ -21,6 +21,7 @@ CRIU ?= $(or $(wildcard $(TOP)/.deps/bin/criu),$(shell command -v criu 2>/dev/nu
 CRIT ?= $(or $(wildcard $(TOP)/.deps/bin/crit),$(shell command -v crit 2>/dev/null),crit)
 CRIU_INCLUDE ?= $(shell $(TOP)/scripts/criu-include.sh $(CRIU) 2>/dev/null)
 export CRIU CRIT
+export LUP_BUILD := $(B)
 
 PKGS := libprotobuf-c libelf
 LUP_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \

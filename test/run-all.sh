@@ -3,7 +3,7 @@
 # then the zdtm-style tests. Prints one line per test and a summary; exit 1 on failure.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
-export LUP_TOP=$top LUP_BUILD=$top/build
+export LUP_TOP=$top LUP_BUILD=${LUP_BUILD:-$top/build}
 : "${CRIU:?CRIU is not set (run through make check)}"
 export CRIU CRIT
 
@@ -22,7 +22,7 @@ run_one() { # name cmd...
 	rm -f "$log"
 }
 
-for t in "$top"/build/test/unit/test-*; do
+for t in "$LUP_BUILD"/test/unit/test-*; do
 	[ -x "$t" ] && run_one "unit/${t##*/}" "$t"
 done
 for t in "$top"/test/e2e/*.sh; do
