@@ -1,0 +1,44 @@
+/* Benchmark target: N MiB of dirty memory, T threads calling the function the bench patch replaces. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile unsigned long calls;
+
+__attribute__((noinline, noipa)) int bench_value(int x)
+{
+	return x + 1;
+}
+
+static void *worker(void *arg)
+{
+	for (;;) {
+		if (bench_value((int)calls) > 0)
+			__atomic_fetch_add(&calls, 1, __ATOMIC_RELAXED);
+		usleep(1000);
+	}
+	return arg;
+}
+
+int main(int argc, char **argv)
+{
+	size_t mib = argc > 1 ? strtoul(argv[1], NULL, 0) : 16;
+	int threads = argc > 2 ? atoi(argv[2]) : 1;
+	pthread_t t;
+	char *mem;
+
+	mem = malloc(mib << 20);
+	if (!mem)
+		return 1;
+	/* Distinct content per page so nothing is deduplicated or zero. */
+	for (size_t off = 0; off < (mib << 20); off += 64)
+		mem[off] = (char)(off >> 12) | 1;
+	for (int i = 1; i < threads; i++)
+		pthread_create(&t, NULL, worker, NULL);
+	printf("ready\n");
+	fflush(stdout);
+	worker(NULL);
+	return 0;
+}
