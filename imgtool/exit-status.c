@@ -18,6 +18,8 @@ int lup_exit_status(int err)
 		return LUP_EXIT_BUSY;
 	case -LUP_ENOSPACE:
 		return LUP_EXIT_NOSPACE;
+	case -LUP_ECRIU:
+		return LUP_EXIT_CRIU;
 	default:
 		return LUP_EXIT_FAIL;
 	}

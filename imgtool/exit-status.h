@@ -11,6 +11,7 @@ enum lup_exit {
 	LUP_EXIT_BUSY = 5,		/* a thread is inside a function being replaced: try later */
 	LUP_EXIT_NOSPACE = 6,		/* no room for the patch within +-2 GiB */
 	LUP_EXIT_CRIU = 7,		/* criu dump or restore failed */
+	LUP_EXIT_LOST = 8,		/* dumped but neither the patched nor the original images restored */
 };
 
 /* Maps a library error (negative errno or LUP_E*) to an exit status. */

@@ -11,6 +11,7 @@ static const char *const lup_errs[] = {
 	[LUP_EBUSY - LUP_EBASE] = "busy: a thread is inside a function being replaced",
 	[LUP_ENOSPACE - LUP_EBASE] = "no free address range within +-2 GiB of the target",
 	[LUP_EBADPARENT - LUP_EBASE] = "missing or broken parent link",
+	[LUP_ECRIU - LUP_EBASE] = "criu failed",
 };
 
 const char *lup_strerror(int err)

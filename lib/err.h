@@ -16,6 +16,7 @@ enum {
 	LUP_EBUSY,			/* a thread is inside a function being replaced: try later */
 	LUP_ENOSPACE,			/* no free room within +-2 GiB of the target */
 	LUP_EBADPARENT,			/* a parent link of an image directory is missing or broken */
+	LUP_ECRIU,			/* criu dump or restore failed or timed out */
 	LUP_EEND,
 };
 
