@@ -1,4 +1,10 @@
 /* ELF files through libelf: type, build-id, PT_TLS, and symbol lookup by hash map. */
+/*
+ * lib/ is on the include path, so the <elf.h> that libelf and others include lands
+ * here: pass it on to the system's (outside the guard, which would hide it otherwise).
+ */
+#include_next <elf.h>
+
 #ifndef LUP_ELF_H
 #define LUP_ELF_H
 
@@ -41,5 +47,15 @@ int lup_elf_find_sym(const struct lup_elf *e, const char *name, const char *file
 		     const struct lup_sym **out);
 /* Defined, exported symbol of .dynsym (for binding against libraries). */
 int lup_elf_find_dynsym(const struct lup_elf *e, const char *name, const struct lup_sym **out);
+/*
+ * Every defined symbol of that name in the table lup_elf_find_sym uses, to list the
+ * candidates of an ambiguous name: stores up to max of them, returns how many exist.
+ */
+size_t lup_elf_sym_all(const struct lup_elf *e, const char *name, const struct lup_sym **out,
+		       size_t max);
+/* File bytes at a link-time address; -ERANGE (reported) unless inside a PT_LOAD's file data. */
+int lup_elf_read(const struct lup_elf *e, uint64_t addr, void *buf, size_t len);
+/* The libelf handle, for reading what this interface does not cover (program headers, relocs). */
+struct Elf *lup_elf_libelf(const struct lup_elf *e);
 
 #endif
