@@ -41,6 +41,8 @@ struct lup_dump {
 	char *dir;
 	int dirfd;
 	struct lup_img *inventory, *pstree, *files;
+	size_t nr_reg_files;
+	const RegFileEntry **reg_files;	/* the regular files of files.img, sorted by id */
 	size_t nr_procs;
 	struct lup_proc *procs;
 };

@@ -1,0 +1,180 @@
+/*
+ * The memory of a dumped process as it will see it after restore: dumped pages first,
+ * then the mapped file's content for file-backed VMAs (past EOF: zeroes), then zeroes
+ * for private anonymous memory that was never dumped.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dump.h"
+#include "err.h"
+#include "log.h"
+#include "mem.h"
+#include "pages.h"
+
+#define VMA_FILE_SHARED (1u << 7)
+
+struct lup_mem {
+	const struct lup_dump *d;
+	const struct lup_proc *p;
+	char *root;
+	struct lup_pages *pages;
+	int *fds;		/* per VMA: its file, opened on first read; -1 until then */
+};
+
+int lup_mem_open(const struct lup_dump *d, const struct lup_proc *p, const char *root,
+		 struct lup_mem **out)
+{
+	struct lup_mem *m = calloc(1, sizeof(*m));
+	size_t i;
+	int ret;
+
+	if (!m)
+		return -ENOMEM;
+	m->d = d;
+	m->p = p;
+	m->root = strdup(root && *root ? root : "/");
+	m->fds = calloc(p->mm->n_vmas ? p->mm->n_vmas : 1, sizeof(*m->fds));
+	if (!m->root || !m->fds) {
+		lup_mem_close(m);
+		return -ENOMEM;
+	}
+	for (i = 0; i < p->mm->n_vmas; i++)
+		m->fds[i] = -1;
+	ret = lup_pages_open(d->dir, p->pid, &m->pages);
+	if (ret) {
+		lup_mem_close(m);
+		return ret;
+	}
+	*out = m;
+	return 0;
+}
+
+/* Index of the VMA holding addr, or -1 (binary search: VMAs are sorted and disjoint). */
+static long find_vma(const MmEntry *mm, uint64_t addr)
+{
+	size_t lo = 0, hi = mm->n_vmas;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < mm->vmas[mid]->start)
+			hi = mid;
+		else if (addr >= mm->vmas[mid]->end)
+			lo = mid + 1;
+		else
+			return mid;
+	}
+	return -1;
+}
+
+static int open_vma_file(struct lup_mem *m, size_t idx)
+{
+	const VmaEntry *v = m->p->mm->vmas[idx];
+	const RegFileEntry *rf = lup_dump_reg_file(m->d, v->shmid);
+	char *path;
+
+	if (!rf) {
+		pr_err("%s/mm-%d.img: VMA %lx-%lx maps file id %lu, not a regular file of files.img",
+		       m->d->dir, (int)m->p->pid, (unsigned long)v->start, (unsigned long)v->end,
+		       (unsigned long)v->shmid);
+		return -LUP_EBADIMG;
+	}
+	/* files.img names are absolute: under "/" they are used as they are */
+	if (asprintf(&path, "%s%s", strcmp(m->root, "/") ? m->root : "", rf->name) < 0)
+		return -ENOMEM;
+	m->fds[idx] = open(path, O_RDONLY | O_CLOEXEC);
+	if (m->fds[idx] < 0) {
+		int err = errno;
+
+		pr_err("%s: %s", path, strerror(err));
+		free(path);
+		return -err;
+	}
+	free(path);
+	return 0;
+}
+
+/* The file's bytes behind a file-backed VMA; zeroes past the end of the file. */
+static int read_file(struct lup_mem *m, size_t idx, uint64_t addr, void *buf, size_t len)
+{
+	const VmaEntry *v = m->p->mm->vmas[idx];
+	size_t done = 0;
+	int ret;
+
+	if (m->fds[idx] < 0 && (ret = open_vma_file(m, idx)))
+		return ret;
+	while (done < len) {
+		ssize_t n = pread(m->fds[idx], (char *)buf + done, len - done,
+				  v->pgoff + (addr - v->start) + done);
+
+		if (n < 0) {
+			pr_err("%s/mm-%d.img: reading the file of VMA %lx: %s", m->d->dir,
+			       (int)m->p->pid, (unsigned long)v->start, strerror(errno));
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		done += n;
+	}
+	memset((char *)buf + done, 0, len - done);
+	return 0;
+}
+
+/* Memory of one VMA that is not in the dump. */
+static int read_undumped(struct lup_mem *m, size_t idx, uint64_t addr, void *buf, size_t len)
+{
+	const VmaEntry *v = m->p->mm->vmas[idx];
+
+	if (v->status & (LUP_VMA_FILE_PRIVATE | VMA_FILE_SHARED))
+		return read_file(m, idx, addr, buf, len);
+	if (v->status & LUP_VMA_ANON_PRIVATE) {
+		memset(buf, 0, len);
+		return 0;
+	}
+	pr_err("%s/mm-%d.img: content of VMA %lx-%lx (status 0x%x) is not in its images",
+	       m->d->dir, (int)m->p->pid, (unsigned long)v->start, (unsigned long)v->end, v->status);
+	return -ENODATA;
+}
+
+int lup_mem_read(struct lup_mem *m, uint64_t addr, void *buf, size_t len)
+{
+	while (len) {
+		long idx = find_vma(m->p->mm, addr);
+		uint64_t page_left = LUP_PAGE_SIZE - addr % LUP_PAGE_SIZE;
+		size_t n = len < page_left ? len : page_left;
+		int ret;
+
+		if (idx < 0)
+			return -EFAULT;
+		/* Pages are dumped whole: go page by page to mix dumped and undumped ones. */
+		ret = lup_pages_read(m->pages, addr, buf, n);
+		if (ret == -ENOENT)
+			ret = read_undumped(m, idx, addr, buf, n);
+		if (ret)
+			return ret;
+		addr += n;
+		buf = (char *)buf + n;
+		len -= n;
+	}
+	return 0;
+}
+
+void lup_mem_close(struct lup_mem *m)
+{
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; m->fds && i < m->p->mm->n_vmas; i++)
+		if (m->fds[i] >= 0)
+			close(m->fds[i]);
+	free(m->fds);
+	lup_pages_close(m->pages);
+	free(m->root);
+	free(m);
+}
