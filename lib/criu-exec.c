@@ -1,0 +1,144 @@
+/* Runs criu as a child process: its command line, its log file, a timeout, its exit status. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "criu-exec.h"
+#include "err.h"
+#include "log.h"
+
+#define LOG_TAIL_LINES 5
+
+/* path, the fixed arguments, the user's extra options, NULL. */
+static char **build_argv(const struct lup_criu *c, const char *const *fixed, size_t nr_fixed)
+{
+	char **argv = calloc(1 + nr_fixed + c->nr_extra + 1, sizeof(*argv));
+
+	if (!argv)
+		return NULL;
+	argv[0] = (char *)c->path;
+	memcpy(argv + 1, fixed, nr_fixed * sizeof(*argv));
+	if (c->nr_extra)
+		memcpy(argv + 1 + nr_fixed, c->extra, c->nr_extra * sizeof(*argv));
+	return argv;
+}
+
+/*
+ * Waits for the child up to timeout_ms (0: no limit) through a pidfd; kills it when
+ * the time is up. Returns its wait status, or -ETIMEDOUT / a negative errno.
+ */
+static int wait_child(pid_t pid, unsigned timeout_ms)
+{
+	int fd = pidfd_open(pid, 0), status, ret = 0;
+
+	if (fd >= 0) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		do
+			ret = poll(&pfd, 1, timeout_ms ? (int)timeout_ms : -1);
+		while (ret < 0 && errno == EINTR);
+		close(fd);
+		if (ret == 0)
+			kill(pid, SIGKILL);
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return ret == 0 ? -ETIMEDOUT : status;
+}
+
+/* Runs argv; its stdout goes to our stderr so that our stdout stays machine-readable. */
+static int run(char **argv, unsigned timeout_ms)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		dup2(STDERR_FILENO, STDOUT_FILENO);
+		execvp(argv[0], argv);
+		fprintf(stderr, "lup: %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	return wait_child(pid, timeout_ms);
+}
+
+/* The last error lines of criu's log, to say why without opening it. */
+static void show_log_errors(const char *log)
+{
+	char *tail[LOG_TAIL_LINES] = { 0 }, *line = NULL;
+	size_t cap = 0, n = 0, i;
+	FILE *f = fopen(log, "r");
+
+	if (!f)
+		return;
+	while (getline(&line, &cap, f) > 0) {
+		if (!strstr(line, "Error"))
+			continue;
+		free(tail[n % LOG_TAIL_LINES]);
+		tail[n++ % LOG_TAIL_LINES] = strdup(line);
+	}
+	for (i = n > LOG_TAIL_LINES ? n - LOG_TAIL_LINES : 0; i < n; i++)
+		if (tail[i % LOG_TAIL_LINES])
+			lup_log(LUP_LOG_WARN, "  %s", tail[i % LOG_TAIL_LINES]);
+	for (i = 0; i < LOG_TAIL_LINES; i++)
+		free(tail[i]);
+	free(line);
+	fclose(f);
+}
+
+/* Runs criu with fixed arguments; what names the run in messages ("dump of 42"). */
+static int run_criu(const struct lup_criu *c, const char *const *fixed, size_t nr_fixed,
+		    const char *dir, const char *log, const char *what)
+{
+	char **argv = build_argv(c, fixed, nr_fixed);
+	char path[4096];
+	int st;
+
+	if (!argv) {
+		pr_err("criu %s: %s", what, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	st = run(argv, c->timeout_ms);
+	free(argv);
+	snprintf(path, sizeof(path), "%s/%s", dir, log);
+	if (st == -ETIMEDOUT)
+		pr_err("criu %s: killed after %u ms; log: %s", what, c->timeout_ms, path);
+	else if (st < 0)
+		pr_err("criu %s: cannot run %s: %s", what, c->path, strerror(-st));
+	else if (WIFSIGNALED(st))
+		pr_err("criu %s: killed by signal %d; log: %s", what, WTERMSIG(st), path);
+	else if (WEXITSTATUS(st) == 127)
+		pr_err("criu %s: cannot run %s", what, c->path);
+	else if (WEXITSTATUS(st))
+		pr_err("criu %s: failed (exit status %d); log: %s", what, WEXITSTATUS(st), path);
+	else
+		return 0;
+	show_log_errors(path);
+	return -LUP_ECRIU;
+}
+
+int lup_criu_dump(const struct lup_criu *c, pid_t pid, const char *dir)
+{
+	char pidstr[16], what[32];
+	const char *fixed[] = { "dump", "-t", pidstr, "-D", dir, "-o", "dump.log" };
+
+	snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
+	snprintf(what, sizeof(what), "dump of %d", (int)pid);
+	return run_criu(c, fixed, sizeof(fixed) / sizeof(fixed[0]), dir, "dump.log", what);
+}
+
+int lup_criu_restore(const struct lup_criu *c, const char *dir)
+{
+	const char *fixed[] = { "restore", "-d", "-D", dir, "-o", "restore.log" };
+	char what[4200];
+
+	snprintf(what, sizeof(what), "restore from %s", dir);
+	return run_criu(c, fixed, sizeof(fixed) / sizeof(fixed[0]), dir, "restore.log", what);
+}

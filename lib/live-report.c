@@ -1,0 +1,106 @@
+/* Reports of `lup patch`: step times for people, and one JSON object for programs. */
+#include <stdio.h>
+
+#include "err.h"
+#include "live.h"
+
+static const char *const state_names[] = {
+	[LUP_LIVE_UNTOUCHED] = "untouched",
+	[LUP_LIVE_PATCHED] = "patched",
+	[LUP_LIVE_ORIGINAL] = "original",
+	[LUP_LIVE_LOST] = "lost",
+};
+
+static void print_step(FILE *f, const char *name, double ms, const char *sep)
+{
+	if (ms >= 0)
+		fprintf(f, "%s%s %.1f ms", sep, name, ms);
+}
+
+void lup_live_print_times(FILE *f, const struct lup_live_result *res)
+{
+	for (unsigned i = 0; i < res->nr_tries; i++) {
+		const struct lup_live_try *t = &res->tries[i];
+
+		fprintf(f, "lup: try %u: %s:", i + 1, t->err ? lup_strerror(t->err) : "patched");
+		print_step(f, "dump", t->dump_ms, " ");
+		print_step(f, "reap wait", t->reap_ms, ", ");
+		print_step(f, "rewrite", t->rewrite_ms, ", ");
+		print_step(f, "restore", t->restore_ms, ", ");
+		print_step(f, "frozen", t->frozen_ms, "; ");
+		fputc('\n', f);
+	}
+	fprintf(f, "lup: process %s after %u tr%s in %.1f ms\n", state_names[res->state],
+		res->nr_tries, res->nr_tries == 1 ? "y" : "ies", res->total_ms);
+}
+
+/* A JSON string: quotes, backslashes and control characters escaped. */
+static void print_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+/* "name": ms, or null for a step that did not run. */
+static void print_json_ms(FILE *f, const char *name, double ms)
+{
+	if (ms >= 0)
+		fprintf(f, "\"%s\": %.3f, ", name, ms);
+	else
+		fprintf(f, "\"%s\": null, ", name);
+}
+
+static void print_json_times(FILE *f, const struct lup_live_try *t)
+{
+	print_json_ms(f, "dump_ms", t->dump_ms);
+	print_json_ms(f, "reap_ms", t->reap_ms);
+	print_json_ms(f, "rewrite_ms", t->rewrite_ms);
+	print_json_ms(f, "restore_ms", t->restore_ms);
+	print_json_ms(f, "frozen_ms", t->frozen_ms);
+}
+
+static void print_json_try(FILE *f, const struct lup_live_try *t)
+{
+	fputc('{', f);
+	print_json_times(f, t);
+	fputs("\"result\": ", f);
+	print_json_string(f, t->err ? lup_strerror(t->err) : "patched");
+	fputc('}', f);
+}
+
+void lup_live_print_json(FILE *f, const struct lup_live_result *res, pid_t pid)
+{
+	static const struct lup_live_try none = { .dump_ms = -1, .reap_ms = -1,
+						  .rewrite_ms = -1, .restore_ms = -1,
+						  .frozen_ms = -1 };
+
+	fprintf(f, "{\"pid\": %d, \"state\": \"%s\", \"error\": ", (int)pid,
+		state_names[res->state]);
+	if (res->err)
+		print_json_string(f, lup_strerror(res->err));
+	else
+		fputs("null", f);
+	fputs(", \"images\": ", f);
+	if (res->images)
+		print_json_string(f, res->images);
+	else
+		fputs("null", f);
+	fprintf(f, ", \"tries\": %u, \"total_ms\": %.3f, ", res->nr_tries, res->total_ms);
+	print_json_times(f, res->nr_tries ? &res->tries[res->nr_tries - 1] : &none);
+	fputs("\"attempts\": [", f);
+	for (unsigned i = 0; i < res->nr_tries; i++) {
+		fputs(i ? ", " : "", f);
+		print_json_try(f, &res->tries[i]);
+	}
+	fputs("]}\n", f);
+}
