@@ -31,7 +31,7 @@ struct scn_ctx {
 	long checks;		/* written by scn_step(): 0 in version 1, check bits in 2 */
 };
 
-/* target-funcs.c: the functions the patch replaces ... */
+/* funcs.c: the functions the patch replaces ... */
 long scn_step(struct scn_ctx *c);
 int scn_version(void);
 /* ... and what the patch uses, with getters through which unchanged code answers. */
@@ -45,7 +45,7 @@ void *scn_static_fn_addr(void);
 void *scn_step_addr(void);
 long *scn_tls_addr(void);
 
-/* target-twin.c: holds the other static "twin". */
+/* twin.c: holds the other static "twin". */
 long scn_twin_other(void);
 
 /* libscenario-helper.so (linked into the static executable). */

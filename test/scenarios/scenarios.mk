@@ -5,34 +5,34 @@
 SCN := test/scenarios
 SCN_OUT := $(B)/test/scenarios
 SCN_CFLAGS := -O2 -g -Wall -pthread -I$(SCN)
-SCN_FUNCS := $(SCN)/target-funcs.c $(SCN)/target-twin.c
-SCN_DEPS := $(SCN_FUNCS) $(SCN)/target-main.c $(SCN)/scenario.h
+SCN_FUNCS := $(SCN)/funcs.c $(SCN)/twin.c
+SCN_DEPS := $(SCN_FUNCS) $(SCN)/main.c $(SCN)/scenario.h
 SCN_RPATH := -Wl,-rpath,'$$ORIGIN'
 # The targets do not call the helper themselves (the patch does): keep it NEEDED.
 SCN_HELPER_LIB := -L$(SCN_OUT) -Wl,--no-as-needed -lscenario-helper -Wl,--as-needed
 SCN_BINS := $(addprefix $(SCN_OUT)/,scn-pie scn-nopie scn-static scn-shlib)
 CHECK_DEPS += $(SCN_BINS)
 
-$(SCN_OUT)/libscenario-helper.so: $(SCN)/helper-lib.c $(SCN)/scenario.h
+$(SCN_OUT)/libscenario-helper.so: $(SCN)/helper.c $(SCN)/scenario.h
 	@mkdir -p $(dir $@)
 	$(CC) $(SCN_CFLAGS) -fPIC -shared -o $@ $<
 
 $(SCN_OUT)/scn-pie: $(SCN_DEPS) $(SCN_OUT)/libscenario-helper.so
-	$(CC) $(SCN_CFLAGS) -fPIE -pie -o $@ $(SCN)/target-main.c $(SCN_FUNCS) \
+	$(CC) $(SCN_CFLAGS) -fPIE -pie -o $@ $(SCN)/main.c $(SCN_FUNCS) \
 		$(SCN_HELPER_LIB) $(SCN_RPATH)
 
 $(SCN_OUT)/scn-nopie: $(SCN_DEPS) $(SCN_OUT)/libscenario-helper.so
-	$(CC) $(SCN_CFLAGS) -fno-pie -no-pie -o $@ $(SCN)/target-main.c $(SCN_FUNCS) \
+	$(CC) $(SCN_CFLAGS) -fno-pie -no-pie -o $@ $(SCN)/main.c $(SCN_FUNCS) \
 		$(SCN_HELPER_LIB) $(SCN_RPATH)
 
 # No shared library in a static executable: the helper is linked in.
-$(SCN_OUT)/scn-static: $(SCN_DEPS) $(SCN)/helper-lib.c
+$(SCN_OUT)/scn-static: $(SCN_DEPS) $(SCN)/helper.c
 	@mkdir -p $(dir $@)
-	$(CC) $(SCN_CFLAGS) -static -o $@ $(SCN)/target-main.c $(SCN_FUNCS) $(SCN)/helper-lib.c
+	$(CC) $(SCN_CFLAGS) -static -o $@ $(SCN)/main.c $(SCN_FUNCS) $(SCN)/helper.c
 
 $(SCN_OUT)/libscenario.so: $(SCN_DEPS) $(SCN_OUT)/libscenario-helper.so
 	$(CC) $(SCN_CFLAGS) -fPIC -shared -o $@ $(SCN_FUNCS) \
 		$(SCN_HELPER_LIB) $(SCN_RPATH)
 
 $(SCN_OUT)/scn-shlib: $(SCN_DEPS) $(SCN_OUT)/libscenario.so
-	$(CC) $(SCN_CFLAGS) -o $@ $(SCN)/target-main.c -L$(SCN_OUT) -lscenario $(SCN_RPATH)
+	$(CC) $(SCN_CFLAGS) -o $@ $(SCN)/main.c -L$(SCN_OUT) -lscenario $(SCN_RPATH)

@@ -6,7 +6,7 @@ const long scn_table[8] = { 1, 2, 3, 4, 5, SCN_TABLE_5, 7, 8 };
 __thread long scn_tls;
 long (*const scn_callback)(long) = scn_global_fn;
 
-/* Counts calls of scn_step() like scn_counter; target-twin.c has a static of this name. */
+/* Counts calls of scn_step() like scn_counter; twin.c has a static of this name. */
 static long twin;
 
 SCN_FN long scn_global_fn(long x)
