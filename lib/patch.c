@@ -99,8 +99,8 @@ static int unpack(const char *path, const uint8_t *buf, size_t len, LupPatch **o
 
 int lup_patch_read(const char *path, LupPatch **out)
 {
-	uint8_t *buf;
-	size_t len;
+	uint8_t *buf = NULL;
+	size_t len = 0;
 	int ret = load_file(path, &buf, &len);
 
 	if (ret)

@@ -1,0 +1,95 @@
+/* lup-mkpatch: builds a lup patch from C sources for a target ELF; --dump lists a patch. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "exit-status.h"
+#include "mkpatch.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: lup-mkpatch -t TARGET_ELF -o OUT.lup [--id ID] SRC.c... [-- COMPILER_FLAGS...]\n"
+	      "       lup-mkpatch --dump PATCH.lup\n"
+	      "The compiler is $CC (default gcc). See lup-mkpatch(1).\n", f);
+}
+
+static int dump(const char *path)
+{
+	LupPatch *p;
+	int ret = lup_patch_read(path, &p);
+
+	if (ret)
+		return lup_exit_status(ret);
+	lup_patch_dump(p, stdout);
+	lup_patch_free(p);
+	return fflush(stdout) ? LUP_EXIT_FAIL : LUP_EXIT_OK;
+}
+
+/* Signals wait until the temporary files are gone; the compiler gets them at once. */
+static int make_patch(const struct lup_mkpatch_opts *o)
+{
+	sigset_t block, old;
+	int ret;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	ret = lup_mkpatch(o);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return lup_exit_status(ret);
+}
+
+/* Options before "--"; what follows it goes to the compiler. */
+static int parse(int argc, char **argv, struct lup_mkpatch_opts *o, const char **dump_path)
+{
+	static const struct option longopts[] = {
+		{ "target", required_argument, NULL, 't' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "id", required_argument, NULL, 'i' },
+		{ "dump", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int end = 1, c;
+
+	while (end < argc && strcmp(argv[end], "--"))
+		end++;
+	if (end < argc) {
+		o->cflags = argv + end + 1;
+		o->nr_cflags = (size_t)(argc - end - 1);
+	}
+	while ((c = getopt_long(end, argv, "t:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't': o->target = optarg; break;
+		case 'o': o->out = optarg; break;
+		case 'i': o->id = optarg; break;
+		case 'd': *dump_path = optarg; break;
+		case 'h': usage(stdout); exit(LUP_EXIT_OK);
+		default: return -1;
+		}
+	}
+	o->srcs = argv + optind;
+	o->nr_srcs = (size_t)(end - optind);
+	if (*dump_path)
+		return optind == end && !o->target && !o->out ? 0 : -1;
+	return o->target && o->out && o->nr_srcs ? 0 : -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct lup_mkpatch_opts o = { .cc = getenv("CC") };
+	const char *dump_path = NULL;
+
+	if (parse(argc, argv, &o, &dump_path)) {
+		usage(stderr);
+		return LUP_EXIT_USAGE;
+	}
+	if (dump_path)
+		return dump(dump_path);
+	return make_patch(&o);
+}
