@@ -1,0 +1,47 @@
+/* The plugin's configuration: the patch directory named by LUP_PATCH_DIR, or the default. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "err.h"
+#include "log.h"
+#include "plugin.h"
+
+struct lup_patch_set *lup_plugin_patches;
+
+/*
+ * The default directory may be absent (nothing configured). A directory named by the
+ * environment must exist: a typo must not silently turn patching off. An empty
+ * LUP_PATCH_DIR turns the plugin off.
+ */
+int lup_plugin_config_load(void)
+{
+	const char *env = getenv("LUP_PATCH_DIR");
+	const char *dir = env ? env : LUP_DEFAULT_PATCH_DIR;
+	struct lup_patch_set *s;
+	int ret;
+
+	if (!*dir)
+		return 0;
+	ret = lup_patch_dir_load(dir, &s);
+	if (ret == -ENOENT && !env)
+		return 0;
+	if (ret == -ENOENT)
+		pr_err("%s: the patch directory of LUP_PATCH_DIR does not exist", dir);
+	if (ret < 0) {
+		pr_err("%s: patches not loaded: %s", dir, lup_strerror(ret));
+		return ret;
+	}
+	if (!s->nr) {
+		lup_patch_set_free(s);
+		return 0;
+	}
+	lup_plugin_patches = s;
+	pr_info("%s: %zu patch(es) configured", dir, s->nr);
+	return 0;
+}
+
+void lup_plugin_config_free(void)
+{
+	lup_patch_set_free(lup_plugin_patches);
+	lup_plugin_patches = NULL;
+}

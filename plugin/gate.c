@@ -1,0 +1,94 @@
+/*
+ * The dump gate (CHECKPOINT_DEVICES): CRIU has seized and stopped the whole tree; for a
+ * process that maps a configured patch's target, every thread's live stack is unwound
+ * and the dump refused while one is inside (or returns into) a function to replace.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "log.h"
+#include "plugin.h"
+
+int lup_plugin_ranges(const LupPatch *p, uint64_t bias, struct lup_range **out, size_t *nr)
+{
+	struct lup_range *r = calloc(p->n_funcs ? p->n_funcs : 1, sizeof(*r));
+	size_t i;
+
+	if (!r)
+		return -ENOMEM;
+	for (i = 0; i < p->n_funcs; i++) {
+		r[i].start = bias + p->funcs[i]->target_value;
+		r[i].end = r[i].start + p->funcs[i]->target_size;
+		r[i].name = p->funcs[i]->name;
+	}
+	*out = r;
+	*nr = p->n_funcs;
+	return 0;
+}
+
+/* Every thread of the process, by /proc/PID/task. */
+static int check_threads(int pid, const LupPatch *p, const struct lup_range *r, size_t nr)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	int ret = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", pid);
+	d = opendir(path);
+	if (!d) {
+		ret = -errno;
+		pr_err("%s: %s", path, strerror(errno));
+		return ret;
+	}
+	while (!ret && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		ret = lup_stack_check_ptrace(pid, atoi(de->d_name), r, nr);
+	}
+	closedir(d);
+	if (ret == -LUP_EBUSY)
+		pr_err("process %d: dump refused: patch %s cannot be applied now (the process runs on)",
+		       pid, p->id);
+	return ret;
+}
+
+static int gate_one(int pid, struct lup_live_maps *m, const LupPatch *p)
+{
+	struct lup_range *r;
+	uint64_t bias;
+	size_t nr;
+	int ret;
+
+	ret = lup_live_maps_bias(m, p, &bias);
+	if (ret == -ENOENT)
+		return 0;
+	if (!ret)
+		ret = lup_plugin_ranges(p, bias, &r, &nr);
+	if (ret < 0)
+		return ret;
+	pr_info("process %d maps %s, the target of patch %s: checking its threads", pid,
+		p->target_name, p->id);
+	ret = check_threads(pid, p, r, nr);
+	free(r);
+	return ret;
+}
+
+int lup_plugin_dump_gate(int pid)
+{
+	struct lup_live_maps *m;
+	size_t i;
+	int ret;
+
+	ret = lup_live_maps_open(pid, &m);
+	if (ret < 0)
+		return ret;
+	for (i = 0; !ret && i < lup_plugin_patches->nr; i++)
+		ret = gate_one(pid, m, lup_plugin_patches->patches[i]);
+	lup_live_maps_close(m);
+	return ret;
+}

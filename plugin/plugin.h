@@ -1,0 +1,57 @@
+/* Shared state and entry points of lup's CRIU plugin (lup.so). */
+#ifndef LUP_PLUGIN_H
+#define LUP_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "patch-dir.h"
+#include "stack-check.h"
+
+#define LUP_DEFAULT_PATCH_DIR "/etc/lup/patches.d"
+#define LUP_ORIG_DIR "lup-orig"			/* original images, under the images dir */
+#define LUP_RESULT_FILE "lup-restore.status"	/* outcome of each patch, per process */
+
+/* The configured patches; NULL when none is configured (every hook then does nothing). */
+extern struct lup_patch_set *lup_plugin_patches;
+
+/* Loads LUP_PATCH_DIR (or the default); 0 with no patch, negative for a broken one. */
+int lup_plugin_config_load(void);
+void lup_plugin_config_free(void);
+
+/* Where a live process maps a patch's target: the load bias of the target, -ENOENT if none. */
+struct lup_live_maps;
+int lup_live_maps_open(pid_t pid, struct lup_live_maps **out);
+int lup_live_maps_bias(struct lup_live_maps *m, const LupPatch *p, uint64_t *bias);
+void lup_live_maps_close(struct lup_live_maps *m);
+void lup_live_maps_drop_cache(void);
+
+/* A patch as the images of one process show it. */
+#define LUP_PLUGIN_MAX_FUNCS 256
+struct lup_dump;
+struct lup_proc;
+struct lup_img_state {
+	int mapped;				/* the process maps the target */
+	uint64_t bias;
+	size_t original, jumped;		/* entries with the original bytes, with a patch jump */
+	uint64_t entry[LUP_PLUGIN_MAX_FUNCS];
+	uint8_t bytes[LUP_PLUGIN_MAX_FUNCS][LUP_JMP_SIZE];
+};
+int lup_plugin_img_state(const struct lup_dump *d, const struct lup_proc *p, const char *root,
+			 const LupPatch *patch, struct lup_img_state *st);
+
+/* The functions a patch replaces, at their address in a process with that target bias. */
+int lup_plugin_ranges(const LupPatch *p, uint64_t bias, struct lup_range **out, size_t *nr);
+
+/* CHECKPOINT_DEVICES: refuses the dump while a thread is inside a function to replace. */
+int lup_plugin_dump_gate(int pid);
+/* init(RESTORE): patches the images directory in place; never fails the restore. */
+int lup_plugin_restore_images(void);
+/* Reads what each restored process must show, from the (rewritten) images. */
+int lup_plugin_verify_collect(const char *dir, const char *root);
+/* RESUME_DEVICES_LATE: checks jumps and patch VMAs in the live process, records it. */
+int lup_plugin_verify(int pid);
+void lup_plugin_verify_free(void);
+
+#endif

@@ -1,0 +1,172 @@
+/*
+ * After the restore (RESUME_DEVICES_LATE, every thread still stopped): the bytes at each
+ * replaced entry and the patch VMA they jump to must be in the live process as the images
+ * have them. The outcome goes to CRIU's log and, one line per process and patch, to
+ * LUP_RESULT_FILE in the images directory:
+ *   PID PATCH-ID patched|unpatched|FAILED DETAIL
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <criu-plugin.h>
+
+#include "dump.h"
+#include "err.h"
+#include "log.h"
+#include "plugin.h"
+
+/* What one restored process must show for one patch. */
+struct expect {
+	pid_t pid;
+	const LupPatch *patch;
+	struct lup_img_state st;
+	struct expect *next;
+};
+
+static struct expect *expects;
+
+void lup_plugin_verify_free(void)
+{
+	while (expects) {
+		struct expect *e = expects;
+
+		expects = e->next;
+		free(e);
+	}
+}
+
+static void record(const char *fmt, ...)
+{
+	int fd = openat(criu_get_image_dir(), LUP_RESULT_FILE,
+			O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (fd < 0 || write(fd, line, strlen(line)) < 0)
+		pr_err("%s: cannot record '%s': %s", LUP_RESULT_FILE, line, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+}
+
+static int collect_proc(const struct lup_dump *d, const struct lup_proc *p, const char *root)
+{
+	size_t i;
+
+	for (i = 0; i < lup_plugin_patches->nr; i++) {
+		struct expect *e = calloc(1, sizeof(*e));
+
+		if (!e)
+			return -ENOMEM;
+		e->pid = p->pid;
+		e->patch = lup_plugin_patches->patches[i];
+		if (lup_plugin_img_state(d, p, root, e->patch, &e->st) < 0 || !e->st.mapped) {
+			free(e);
+			continue;
+		}
+		e->next = expects;
+		expects = e;
+	}
+	return 0;
+}
+
+/* Reads the (rewritten) images once, before the restore starts. Never fails the restore. */
+int lup_plugin_verify_collect(const char *dir, const char *root)
+{
+	struct lup_dump *d;
+	size_t k;
+
+	unlinkat(criu_get_image_dir(), LUP_RESULT_FILE, 0);
+	if (lup_dump_open(dir, &d) < 0)
+		return 0;
+	for (k = 0; k < d->nr_procs; k++)
+		if (collect_proc(d, &d->procs[k], root) < 0)
+			break;
+	lup_dump_close(d);
+	return 0;
+}
+
+/* An r-x private mapping [start, end) with no file in /proc/PID/maps. */
+static int has_patch_vma(pid_t pid, uint64_t start, uint64_t end)
+{
+	char path[64], line[512], perms[8];
+	uint64_t s, e, ino;
+	int found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "re");
+	while (f && !found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %*s %*s %" SCNu64, &s, &e, perms,
+			   &ino) == 4)
+			found = s <= start && end <= e && !strcmp(perms, "r-xp") && !ino;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* 0 when every entry and jump destination is as in the images; else names the function. */
+static int check_live(const struct expect *e, int mem, const char **bad)
+{
+	uint8_t buf[LUP_JMP_SIZE];
+	size_t i;
+
+	for (i = 0; i < e->patch->n_funcs; i++) {
+		uint64_t addr = e->st.entry[i];
+		int32_t rel;
+
+		*bad = e->patch->funcs[i]->name;
+		if (pread(mem, buf, sizeof(buf), addr) != sizeof(buf) ||
+		    memcmp(buf, e->st.bytes[i], sizeof(buf)))
+			return -1;
+		memcpy(&rel, buf + 1, 4);
+		if (e->st.jumped &&
+		    !has_patch_vma(e->pid, addr + LUP_JMP_SIZE + (int64_t)rel,
+				   addr + LUP_JMP_SIZE + (int64_t)rel + 1))
+			return -1;
+	}
+	return 0;
+}
+
+static void verify_one(const struct expect *e, int mem)
+{
+	const char *bad = NULL, *state;
+
+	if (check_live(e, mem, &bad) < 0) {
+		pr_err("process %d: patch %s: %s differs from the images after the restore",
+		       e->pid, e->patch->id, bad);
+		record("%d %s FAILED %s differs from the images\n", e->pid, e->patch->id, bad);
+		return;
+	}
+	state = e->st.jumped == e->patch->n_funcs ? "patched" : "unpatched";
+	pr_info("process %d: patch %s: %s, checked in the live process", e->pid, e->patch->id,
+		state);
+	record("%d %s %s %zu functions\n", e->pid, e->patch->id, state, e->patch->n_funcs);
+}
+
+int lup_plugin_verify(int pid)
+{
+	const struct expect *e;
+	char path[64];
+	int mem;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
+	mem = open(path, O_RDONLY | O_CLOEXEC);
+	if (mem < 0) {
+		pr_err("%s: %s", path, strerror(errno));
+		return -errno;
+	}
+	for (e = expects; e; e = e->next)
+		if (e->pid == pid)
+			verify_one(e, mem);
+	close(mem);
+	return 0;
+}
