@@ -11,7 +11,8 @@
  *
  *	extern int counter LUP_STATIC(counter, "stats.c");
  *	int helper(int) LUP_STATIC(helper, "util.c");		// call util.c's helper
- *	int parse(const char *s) LUP_STATIC(parse, "cfg.c") { ... }	// replace it
+ *	int parse(const char *s) LUP_STATIC(parse, "cfg.c");	// replace it: declare,
+ *	int parse(const char *s) { ... }			// then define
  *
  * The assembler name is quoted, so the file name may hold any character but '"' and '\\'.
  * Declare the target's statics without "static" (that would ask for a definition).

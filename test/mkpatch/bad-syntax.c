@@ -1,0 +1,5 @@
+/* Fails: does not compile. */
+int get(void)
+{
+	return nothing_here;
+}

@@ -1,0 +1,4 @@
+/* Fails: tiny() is shorter than the jump. */
+void tiny(void)
+{
+}
