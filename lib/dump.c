@@ -13,6 +13,7 @@
 #include "dump.h"
 #include "err.h"
 #include "log.h"
+#include "pages.h"
 
 /* Reads an image that must hold exactly one record; a missing file is reported. */
 static int read_single(struct lup_dump *d, enum lup_img_kind kind, int id, struct lup_img **img)
@@ -100,7 +101,10 @@ static int load_proc(struct lup_dump *d, struct lup_proc *p, const PstreeEntry *
 	ret = check_vmas(p->mm_img, p->mm);
 	if (ret)
 		return ret;
-	return lup_pagemap_read(d->dirfd, d->dir, p->pid, &p->pagemap);
+	ret = lup_pagemap_read(d->dirfd, d->dir, p->pid, &p->pagemap);
+	if (ret)
+		return ret;
+	return lup_pages_check_parent(d->dirfd, d->dir, p->pid, p->pagemap);
 }
 
 static int load_pstree(struct lup_dump *d)

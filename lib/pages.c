@@ -58,17 +58,36 @@ static char *parent_path(int dirfd, const char *dir)
 	return path;
 }
 
-/* Opens dir's parent directory; a missing or dangling link is -LUP_EBADPARENT. */
+int lup_pages_check_parent(int dirfd, const char *dir, pid_t pid, const struct lup_pagemap *pm)
+{
+	int fd;
+
+	if (!has_flag(pm, LUP_PE_PARENT))
+		return 0;
+	fd = openat(dirfd, "parent", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		pr_err("%s/parent: %s, but pagemap-%d.img has pages in the parent", dir,
+		       strerror(errno), (int)pid);
+		return -LUP_EBADPARENT;
+	}
+	close(fd);
+	return 0;
+}
+
+/* Opens dir's parent directory when some range is there. */
 static int open_parent_dir(struct lup_pages *p)
 {
+	int ret = lup_pages_check_parent(p->dirfd, p->dir, p->pid, p->pm);
+
+	if (ret || !has_flag(p->pm, LUP_PE_PARENT))
+		return ret;
 	if (p->depth + 1 >= MAX_PARENT_DEPTH) {
 		pr_err("%s: chain of parent links deeper than %d", p->dir, MAX_PARENT_DEPTH);
 		return -LUP_EBADPARENT;
 	}
 	p->parent_fd = openat(p->dirfd, "parent", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (p->parent_fd < 0) {
-		pr_err("%s/parent: %s, but pagemap-%d.img has pages in the parent", p->dir,
-		       strerror(errno), (int)p->pid);
+		pr_err("%s/parent: %s", p->dir, strerror(errno));
 		return -LUP_EBADPARENT;
 	}
 	p->parent_dir = parent_path(p->dirfd, p->dir);
@@ -110,7 +129,7 @@ static int pages_open_at(int dirfd, const char *dir, pid_t pid, int depth, struc
 	ret = lup_pagemap_read(dirfd, dir, pid, &p->pm);
 	if (!ret)
 		ret = open_pages_file(p);
-	if (!ret && has_flag(p->pm, LUP_PE_PARENT))
+	if (!ret)
 		ret = open_parent_dir(p);
 	if (ret) {
 		lup_pages_close(p);

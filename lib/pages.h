@@ -18,4 +18,11 @@ int lup_pages_open(const char *dir, pid_t pid, struct lup_pages **out);
 int lup_pages_read(struct lup_pages *p, uint64_t addr, void *buf, size_t len);
 void lup_pages_close(struct lup_pages *p);
 
+struct lup_pagemap;
+/*
+ * 0 when pm (pid's pagemap in dir) has no PE_PARENT range or dir's `parent` link
+ * leads to a directory; else -LUP_EBADPARENT, reported.
+ */
+int lup_pages_check_parent(int dirfd, const char *dir, pid_t pid, const struct lup_pagemap *pm);
+
 #endif
