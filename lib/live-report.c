@@ -4,6 +4,15 @@
 #include "err.h"
 #include "live.h"
 
+/* For people. */
+static const char *const state_texts[] = {
+	[LUP_LIVE_UNTOUCHED] = "was not changed",
+	[LUP_LIVE_PATCHED] = "patched",
+	[LUP_LIVE_ORIGINAL] = "restored unpatched (runs the old code)",
+	[LUP_LIVE_LOST] = "LOST (not restored)",
+};
+
+/* For programs. */
 static const char *const state_names[] = {
 	[LUP_LIVE_UNTOUCHED] = "untouched",
 	[LUP_LIVE_PATCHED] = "patched",
@@ -30,7 +39,8 @@ void lup_live_print_times(FILE *f, const struct lup_live_result *res)
 		print_step(f, "frozen", t->frozen_ms, "; ");
 		fputc('\n', f);
 	}
-	fprintf(f, "lup: process %s after %u tr%s in %.1f ms\n", state_names[res->state],
+	fprintf(f, "lup: process %d %s after %u tr%s in %.1f ms\n", (int)res->pid,
+		state_texts[res->state],
 		res->nr_tries, res->nr_tries == 1 ? "y" : "ies", res->total_ms);
 }
 
@@ -78,13 +88,13 @@ static void print_json_try(FILE *f, const struct lup_live_try *t)
 	fputc('}', f);
 }
 
-void lup_live_print_json(FILE *f, const struct lup_live_result *res, pid_t pid)
+void lup_live_print_json(FILE *f, const struct lup_live_result *res)
 {
 	static const struct lup_live_try none = { .dump_ms = -1, .reap_ms = -1,
 						  .rewrite_ms = -1, .restore_ms = -1,
 						  .frozen_ms = -1 };
 
-	fprintf(f, "{\"pid\": %d, \"state\": \"%s\", \"error\": ", (int)pid,
+	fprintf(f, "{\"pid\": %d, \"state\": \"%s\", \"error\": ", (int)res->pid,
 		state_names[res->state]);
 	if (res->err)
 		print_json_string(f, lup_strerror(res->err));

@@ -132,6 +132,8 @@ int lup_live_wait_gone(const struct lup_live_tree *t, unsigned timeout_ms)
 	if (read_stat(t->pids[0], &state, &ppid) == 0 && ppid == getpid())
 		waitpid(t->pids[0], NULL, 0);
 	while (i < t->nr) {
+		/* Reaps what is our child (restored by an earlier round while we are subreaper). */
+		waitpid(t->pids[i], NULL, WNOHANG);
 		if (pid_free(t->pids[i])) {
 			i++;
 			continue;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -185,7 +186,12 @@ int lup_live_patch(const struct lup_live_opts *o, struct lup_live_result *res)
 	struct lup_live_dirs dirs = { 0 };
 	int ret;
 
-	*res = (struct lup_live_result){ .state = LUP_LIVE_UNTOUCHED };
+	*res = (struct lup_live_result){ .pid = o->pid, .state = LUP_LIVE_UNTOUCHED };
+	/*
+	 * criu restore -d leaves the restored tree to the nearest subreaper: being one makes
+	 * it our child, so that the next round reaps it at once instead of waiting for init.
+	 */
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	ret = check(o);
 	if (!ret)
 		ret = lup_live_dirs_init(&dirs, o->images, o->pid);

@@ -40,6 +40,7 @@ struct lup_live_try {
 };
 
 struct lup_live_result {
+	pid_t pid;
 	int err;				/* 0 or the error that decided the outcome */
 	enum lup_live_state state;
 	char *images;				/* the images directory when kept, else NULL */
@@ -48,13 +49,17 @@ struct lup_live_result {
 	double total_ms;
 };
 
-/* Runs the sequence; res is filled in every case (free it with lup_live_result_free). */
+/*
+ * Runs the sequence; res is filled in every case (free it with lup_live_result_free).
+ * Makes the caller a child subreaper (PR_SET_CHILD_SUBREAPER): the restored tree becomes
+ * its child until it exits.
+ */
 int lup_live_patch(const struct lup_live_opts *o, struct lup_live_result *res);
 void lup_live_result_free(struct lup_live_result *res);
 
 /* Step times on one line per round, for people (stderr). */
 void lup_live_print_times(FILE *f, const struct lup_live_result *res);
 /* The result as one JSON object; the last round's times at the top (see lup(1)). */
-void lup_live_print_json(FILE *f, const struct lup_live_result *res, pid_t pid);
+void lup_live_print_json(FILE *f, const struct lup_live_result *res);
 
 #endif
