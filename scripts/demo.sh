@@ -14,7 +14,8 @@ export CRIU
 work=$(mktemp -d /tmp/lup-demo.XXXXXX)
 pid=
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
+say() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 die() { printf '\ndemo FAILED: %s\n' "$*" >&2; exit 1; }
 cleanup() {
 	[ -z "$pid" ] || kill -9 "$pid" 2>/dev/null || true
@@ -23,13 +24,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# One request over the open connection (fd 3); prints and returns the reply.
+# One request over the open connection (fd 3); shows the reply and leaves it in $reply.
 ask() {
-	local reply
 	printf '%s\n' "$1" >&3
 	IFS= read -r -t 10 reply <&3 || die "no reply from greetd"
-	printf '  > %-8s < %s\n' "$1" "$reply" >&2
-	echo "$reply"
+	printf '  > %-8s < %s\n' "$1" "$reply"
 }
 
 [ "$(id -u)" = 0 ] || die "CRIU needs root"
@@ -37,6 +36,7 @@ for f in "$server" "$patch" "$build/lup"; do [ -e "$f" ] || die "$f is missing (
 
 say "Starting greetd, a small TCP server (patches/demo/greetd.c)"
 setsid "$server" </dev/null >"$work/greetd.out" 2>&1 &
+disown $!
 for _ in $(seq 100); do grep -q listening "$work/greetd.out" && break; sleep 0.02; done
 read -r _ pid _ _ addr <"$work/greetd.out" || die "greetd did not start"
 port=${addr##*:}
@@ -44,18 +44,21 @@ echo "greetd runs as PID $pid on port $port"
 exec 3<>"/dev/tcp/127.0.0.1/$port"
 
 say "Before: greetd drops the last letter of every name (the bug)"
-ask world >/dev/null
-ask lup >/dev/null
-before=$(ask criu)
+ask world
+ask lup
+ask criu
+before=$reply
 
 say "Patching it live: lup patch -p greetd-fix.lup $pid -- --tcp-established"
 "$build/lup" patch -p "$patch" "$pid" -- --tcp-established 2>&1 | sed 's/^/  /' ||
 	die "lup patch failed"
 
 say "After: the same server, over the same connection, keeps the whole name"
-after1=$(ask world)
-ask lup >/dev/null
-after=$(ask criu)
+ask world
+after1=$reply
+ask lup
+ask criu
+after=$reply
 exec 3>&- 3<&-
 new=$(bash -c 'exec 3<>/dev/tcp/127.0.0.1/$0; echo newcomer >&3; IFS= read -r -t 10 r <&3; echo "$r"' "$port")
 printf '  > %-8s < %s   (a new connection)\n' newcomer "$new"
