@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Driver of lup's zdtm-style tests: for each tests/NAME.desc (prog, args, steps, expect)
+# start the program, run the steps (dumps, restores with or without lup's plugin, image
+# copies, checks), then send SIGTERM: the program checks itself and prints PASS or FAIL.
+#   run.sh [NAME...]      (default: every test; each runs in its own bash process)
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+
+if [ "${1:-}" != --one ]; then
+	names=("$@")
+	[ ${#names[@]} -gt 0 ] || names=($(cd "$here/tests" && ls *.desc | sed 's/\.desc$//'))
+	failed=()
+	for n in "${names[@]}"; do
+		if bash "$0" --one "$n"; then echo "PASS zdtm/$n"; else echo "FAIL zdtm/$n"; failed+=("$n"); fi
+	done
+	[ ${#failed[@]} -eq 0 ] || { echo "zdtm failed: ${failed[*]}"; exit 1; }
+	exit 0
+fi
+
+name=$2
+source "$here/../test/lib.sh"
+prog="" args="" steps="" expect=""
+source "$here/tests/$name.desc"
+
+ZB=$LUP_BUILD/zdtm-tests
+PLUGIN_DIR=$LUP_BUILD/plugin
+NO_PLUGINS=$T/no-plugins		# an empty --libdir: no plugin at all, even installed ones
+PATCHES=$T/patches
+mkdir -p "$NO_PLUGINS" "$PATCHES"
+img="" src_img="" ndump=0 pid=""
+
+# The whole process group (the test's tree) goes at the end, whatever happened.
+trap '[ -n "$pid" ] && kill -9 -- -"$pid" 2>/dev/null; _lup_cleanup' EXIT
+
+# The pids of the tree: the root and its descendants.
+tree_pids() {
+	local p=$1 c
+	echo "$p"
+	for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree_pids "$c"; done
+}
+
+# First byte of zdtm_value() in a live process: e9 once the jump is there.
+entry_byte() {
+	local p=$1 exe base off
+	exe=$(readlink /proc/"$p"/exe)
+	base=$(awk -v f="$exe" '$6 == f && $3 == "00000000" { split($1, a, "-"); print a[1]; exit }' /proc/"$p"/maps)
+	off=$(nm "$exe" | awk '$3 == "zdtm_value" { print $1 }')
+	dd if=/proc/"$p"/mem bs=1 count=1 skip=$((16#$base + 16#$off)) 2>/dev/null | od -An -tx1 | tr -d ' \n'
+}
+
+next_img() { ndump=$((ndump + 1)); img=$T/img.$ndump; }
+
+step_dump() { next_img; criu_dump "$pid" "$img" -L "$NO_PLUGINS"; }
+step_dump_plugin() { next_img; LUP_PATCH_DIR=$PATCHES criu_dump "$pid" "$img" -L "$PLUGIN_DIR"; }
+step_restore() { criu_restore "$img" -L "$NO_PLUGINS"; }
+step_restore_plugin() { LUP_PATCH_DIR=$PATCHES criu_restore "$img" -L "$PLUGIN_DIR"; }
+step_restore_orig() { criu_restore "$img/lup-orig" -L "$NO_PLUGINS"; }
+step_kill() { kill -9 "$pid"; wait_gone "$pid"; }
+step_copy() { src_img=$img; next_img; cp -a "$src_img" "$img"; }
+
+step_dump_refused() {
+	next_img; mkdir -p "$img"
+	if LUP_PATCH_DIR=$PATCHES timeout 60 "$CRIU" dump -t "$pid" -D "$img" -o dump.log -v4 \
+		--shell-job -L "$PLUGIN_DIR"; then
+		fail "the dump of a busy process was not refused"
+	fi
+	grep -q "is inside zdtm_spin" "$img/dump.log" || fail "dump.log does not name the busy function"
+	alive "$pid" || fail "process $pid did not survive the refused dump"
+	[ "$(entry_byte "$pid")" != e9 ] || fail "process $pid is patched"
+}
+
+step_check_patched() {
+	local p
+	for p in $(tree_pids "$pid"); do
+		[ "$(entry_byte "$p")" = e9 ] || fail "process $p: no jump at zdtm_value"
+	done
+}
+
+# The second restore found the patch in the images: reported, and one patch VMA only.
+step_check_already() {
+	grep -q "patch zdtm-value: already applied" "$img/restore.log" || fail "not reported as already applied"
+	grep -q "^$pid zdtm-value patched" "$img/lup-restore.status" || fail "no status line for $pid"
+	local n
+	n=$(awk '$2 == "r-xp" && $5 == 0 && NF == 5' /proc/"$pid"/maps | wc -l)
+	[ "$n" -eq 1 ] || fail "process $pid has $n anonymous r-x mappings, expected 1"
+}
+
+step_check_untouched() {
+	[ ! -e "$img/lup-orig" ] && [ ! -e "$img/parent" ] || fail "$img was rewritten"
+	[ ! -s "$img/lup-restore.status" ] || fail "status recorded for a process without target"
+}
+
+step_check_source_untouched() {
+	[ ! -e "$src_img/lup-orig" ] && [ ! -e "$src_img/parent" ] || fail "source images $src_img changed"
+}
+
+[ -x "$ZB/$prog" ] && [ -f "$PLUGIN_DIR/lup.so" ] || fail "build first: make check"
+lup-mkpatch -t "$ZB/target" -o "$PATCHES/value.lup" --id zdtm-value "$here/patches/value.c" ||
+	fail "lup-mkpatch failed"
+
+pid=$(start_target "$ZB/$prog" $args -e "$expect")
+for i in $(seq 200); do grep -q ready "$T/out.$pid" && break; sleep 0.02; done
+grep -q ready "$T/out.$pid" || fail "$prog did not start: $(cat "$T/out.$pid")"
+
+for s in $steps; do
+	note "step $s"
+	"step_${s//-/_}"
+done
+
+kill -TERM "$pid"
+wait_gone "$pid"
+cat "$T/out.$pid"
+[ "$(tail -n 1 "$T/out.$pid")" = PASS ] || fail "$name: the program reported a failure"
