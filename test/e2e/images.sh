@@ -91,6 +91,15 @@ pid=$(start_target "$prog")
 lines=$(pattern_lines "$pid" 1)
 dump_check_restore "$pid" "$lines" "$T/one"
 
+note "memory view: file content behind file-backed VMAs, nothing outside VMAs"
+read -r range _ off _ _ lib < <(grep -m1 ' r-xp .*/libc\.so' "$T/maps.$pid")
+addr=$((0x${range%-*} + 0x2000))
+"$tool" mem "$T/one" "$pid" "$addr" 256 >"$T/got" || fail "mem at libc text"
+dd if="$lib" bs=1 skip=$((0x$off + 0x2000)) count=256 status=none | cmp - "$T/got" ||
+	fail "libc text read through the memory view differs from $lib"
+st=0; "$tool" mem "$T/one" "$pid" 0x1000 1 >/dev/null 2>&1 || st=$?
+[ $st -ne 0 ] || fail "memory view read outside every VMA"
+
 note "parent-linked directory built by hand"
 mkdir "$T/child"
 for f in "$T"/one/*.img; do
