@@ -7,6 +7,9 @@
 # images that must be refused with exit 3 and one line naming the file.
 source "$(dirname "$0")/../lib.sh"
 
+# start_target runs in $(...), so its pid list is lost: record the pids here for cleanup.
+track() { _lup_pids+=("$@"); }
+
 tool=$LUP_BUILD/test/tools/img-tool
 prog=$LUP_BUILD/test/progs/mem-pattern
 rewrite=$LUP_BUILD/lup-rewrite
@@ -87,7 +90,7 @@ dump_check_restore() { # pid lines dir [criu opts]
 }
 
 note "one thread"
-pid=$(start_target "$prog")
+pid=$(start_target "$prog"); track "$pid"
 lines=$(pattern_lines "$pid" 1)
 dump_check_restore "$pid" "$lines" "$T/one"
 
@@ -151,29 +154,29 @@ for args in "" "--json" "--show" "--bogus" "--show $T/one extra"; do
 done
 
 note "several threads"
-pid=$(start_target "$prog" -t 3)
+pid=$(start_target "$prog" -t 3); track "$pid"
 lines=$(pattern_lines "$pid" 1)
 [ "$(ls "/proc/$pid/task" | wc -l)" -eq 4 ] || sleep 0.2
 dump_check_restore "$pid" "$lines" "$T/threads"
 kill -9 "$pid"
 
 note "a tree of two processes"
-pid=$(start_target "$prog" -f)
+pid=$(start_target "$prog" -f); track "$pid"
 lines=$(pattern_lines "$pid" 2)
 child=$(awk '{print $2}' <<<"$lines" | grep -vx "$pid")
+track "$child"
 cat "/proc/$child/maps" >"$T/maps.$child"
 dump_check_restore "$pid" "$lines" "$T/tree"
 check_show "$T/tree" "$child" "$T/maps.$child"
 grep -q "^process $child ppid $pid " "$T/show.txt" || fail "--show: $child is not a child of $pid"
 alive "$child" || fail "child $child not alive after restore"
-_lup_pids+=("$child")
 kill -9 "$child" "$pid"
 
 note "TCP server with an established connection"
 port=$((20000 + RANDOM % 20000))
-srv=$(start_target "$LUP_BUILD/test/progs/tcp-echo" server "$port")
+srv=$(start_target "$LUP_BUILD/test/progs/tcp-echo" server "$port"); track "$srv"
 for i in $(seq 100); do grep -q listening "$T/out.$srv" 2>/dev/null && break; sleep 0.02; done
-cli=$(start_target "$LUP_BUILD/test/progs/tcp-echo" client "$port")
+cli=$(start_target "$LUP_BUILD/test/progs/tcp-echo" client "$port"); track "$cli"
 for i in $(seq 100); do grep -q '^ok' "$T/out.$cli" 2>/dev/null && break; sleep 0.05; done
 grep -q '^ok' "$T/out.$cli" || fail "client made no progress"
 dump_check_restore "$srv" "" "$T/tcp" --tcp-established
