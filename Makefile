@@ -54,7 +54,6 @@ $(B)/proto/%.o: $(B)/proto/%.c
 $(LIBLUP): $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
-$(B)/lup $(B)/lup-%: $(B)/imgtool/%.o
 
 $(PROGRAMS): $(B)/%: $(B)/imgtool/%.o $(TOOL_COMMON) $(LIBLUP)
 	$(CC) $(CFLAGS) -o $@ $^ $(LUP_LIBS)
@@ -83,3 +82,4 @@ clean:
 
 .PHONY: all deps check install clean
 .DELETE_ON_ERROR:
+.SECONDARY: $(PROTO_C) $(PROTO_H)

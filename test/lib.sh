@@ -11,17 +11,20 @@ export LUP_TOP LUP_BUILD CRIU CRIT
 PATH=$LUP_BUILD:$PATH
 
 T=$(mktemp -d /tmp/lup-test.XXXXXX)
-_lup_pids=()
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
 note() { echo "# $*"; }
 
 _lup_cleanup() {
 	local p
-	for p in "${_lup_pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+	# start_target runs in $(...) subshells: its pids are recorded in a file.
+	for p in $(cat "$T/pids" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
 	[ -n "${LUP_KEEP:-}" ] || rm -rf "$T"
 }
 trap _lup_cleanup EXIT
+
+# Registers a pid that the cleanup kills at exit.
+track() { echo "$1" >>"$T/pids"; }
 
 # Starts "$@" in its own session, detached from the test shell so that init reaps it
 # after a dump; prints its pid. Output goes to $T/out.<pid> unless redirected by caller.
@@ -32,7 +35,7 @@ start_target() {
 	for i in $(seq 100); do [ -s "$pidf" ] && break; sleep 0.02; done
 	local pid; pid=$(cat "$pidf")
 	mv "$pidf.out" "$T/out.$pid" 2>/dev/null || ln -sf "$pidf.out" "$T/out.$pid"
-	_lup_pids+=("$pid")
+	track "$pid"
 	echo "$pid"
 }
 

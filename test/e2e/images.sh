@@ -7,9 +7,6 @@
 # images that must be refused with exit 3 and one line naming the file.
 source "$(dirname "$0")/../lib.sh"
 
-# start_target runs in $(...), so its pid list is lost: record the pids here for cleanup.
-track() { _lup_pids+=("$@"); }
-
 tool=$LUP_BUILD/test/tools/img-tool
 prog=$LUP_BUILD/test/progs/mem-pattern
 rewrite=$LUP_BUILD/lup-rewrite
@@ -90,7 +87,7 @@ dump_check_restore() { # pid lines dir [criu opts]
 }
 
 note "one thread"
-pid=$(start_target "$prog"); track "$pid"
+pid=$(start_target "$prog")
 lines=$(pattern_lines "$pid" 1)
 dump_check_restore "$pid" "$lines" "$T/one"
 
@@ -154,7 +151,7 @@ for args in "" "--json" "--show" "--bogus" "--show $T/one extra"; do
 done
 
 note "several threads"
-pid=$(start_target "$prog" -t 3); track "$pid"
+pid=$(start_target "$prog" -t 3)
 lines=$(pattern_lines "$pid" 1)
 [ "$(ls "/proc/$pid/task" | wc -l)" -eq 4 ] || sleep 0.2
 dump_check_restore "$pid" "$lines" "$T/threads"
