@@ -23,14 +23,14 @@ prog="" args="" steps="" expect=""
 source "$here/tests/$name.desc"
 
 ZB=$LUP_BUILD/zdtm-tests
-PLUGIN_DIR=$LUP_BUILD/plugin
+PLUGIN_DIR=${LUP_PLUGIN_DIR:-$LUP_BUILD/plugin}	# LUP_PLUGIN_DIR: test another lup.so
 NO_PLUGINS=$T/no-plugins		# an empty --libdir: no plugin at all, even installed ones
 PATCHES=$T/patches
 mkdir -p "$NO_PLUGINS" "$PATCHES"
 img="" src_img="" ndump=0 pid=""
 
 # The whole process group (the test's tree) goes at the end, whatever happened.
-trap '[ -n "$pid" ] && kill -9 -- -"$pid" 2>/dev/null; _lup_cleanup' EXIT
+trap '{ [ -z "$pid" ] || kill -9 -- -"$pid" 2>/dev/null; _lup_cleanup; } || true' EXIT
 
 # The pids of the tree: the root and its descendants.
 tree_pids() {
@@ -66,6 +66,30 @@ step_dump_refused() {
 	fi
 	grep -q "is inside zdtm_spin" "$img/dump.log" || fail "dump.log does not name the busy function"
 	alive "$pid" || fail "process $pid did not survive the refused dump"
+	[ "$(entry_byte "$pid")" != e9 ] || fail "process $pid is patched"
+}
+
+# A patch directory whose only patch is garbage (a valid magic, then a truncated record).
+broken_patches() {
+	mkdir -p "$T/broken"
+	printf 'LUP1\x40\x00\x00\x00\x08\x01' >"$T/broken/bad.lup"
+	echo "$T/broken"
+}
+
+step_dump_broken_patch() {
+	local dir; dir=$(broken_patches)
+	next_img; mkdir -p "$img"
+	if LUP_PATCH_DIR=$dir timeout 60 "$CRIU" dump -t "$pid" -D "$img" -o dump.log -v4 \
+		--shell-job -L "$PLUGIN_DIR"; then
+		fail "a dump with a broken patch file succeeded"
+	fi
+	grep -q "lup: $dir/bad.lup: " "$img/dump.log" || fail "dump.log does not name the broken patch"
+	alive "$pid" || fail "process $pid did not survive the failed dump"
+}
+
+step_restore_broken_patch() {
+	LUP_PATCH_DIR=$(broken_patches) criu_restore "$img" -L "$PLUGIN_DIR"
+	grep -q "lup: $T/broken/bad.lup: " "$img/restore.log" || fail "restore.log does not name the broken patch"
 	[ "$(entry_byte "$pid")" != e9 ] || fail "process $pid is patched"
 }
 
