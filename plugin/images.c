@@ -107,12 +107,13 @@ int lup_plugin_img_state(const struct lup_dump *d, const struct lup_proc *p, con
 	if (ret < 0)
 		return ret;
 	ret = lup_remote_elf_read(mem_reader, m, head->start, &re);
-	if (ret < 0)
+	if (ret < 0) {
 		pr_err("process %d: %s: no ELF header at 0x%lx", p->pid, patch->target_name,
 		       (unsigned long)head->start);
-	st->bias = re.bias;
-	if (!ret)
+	} else {
+		st->bias = re.bias;
 		ret = read_entries(p, m, patch, st);
+	}
 	lup_mem_close(m);
 	st->mapped = !ret;
 	return ret;

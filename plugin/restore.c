@@ -129,7 +129,7 @@ static int remove_new_dir(int dfd)
 		return -errno;
 	}
 	while ((de = readdir(d)))
-		if (de->d_name[0] != '.' || (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
 			snprintf(path, sizeof(path), LUP_NEW_DIR "/%s", de->d_name);
 			unlinkat(dfd, path, 0);
 		}
