@@ -11,7 +11,8 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: lup-mkpatch -t TARGET_ELF -o OUT.lup [--id ID] SRC.c... [-- COMPILER_FLAGS...]\n"
+	fputs("usage: lup-mkpatch -t TARGET_ELF -o OUT.lup [--id ID] [--expects ID]... SRC.c...\n"
+	      "                   [-- COMPILER_FLAGS...]\n"
 	      "       lup-mkpatch --dump PATCH.lup\n"
 	      "The compiler is $CC (default gcc). See lup-mkpatch(1).\n", f);
 }
@@ -44,13 +45,18 @@ static int make_patch(const struct lup_mkpatch_opts *o)
 	return lup_exit_status(ret);
 }
 
-/* Options before "--"; what follows it goes to the compiler. */
-static int parse(int argc, char **argv, struct lup_mkpatch_opts *o, const char **dump_path)
+/*
+ * Options before "--"; what follows it goes to the compiler. expects has room for
+ * argc entries (each --expects takes an argument).
+ */
+static int parse(int argc, char **argv, struct lup_mkpatch_opts *o, const char **dump_path,
+		 char **expects)
 {
 	static const struct option longopts[] = {
 		{ "target", required_argument, NULL, 't' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "id", required_argument, NULL, 'i' },
+		{ "expects", required_argument, NULL, 'e' },
 		{ "dump", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -68,6 +74,7 @@ static int parse(int argc, char **argv, struct lup_mkpatch_opts *o, const char *
 		case 't': o->target = optarg; break;
 		case 'o': o->out = optarg; break;
 		case 'i': o->id = optarg; break;
+		case 'e': expects[o->nr_expects++] = optarg; break;
 		case 'd': *dump_path = optarg; break;
 		case 'h': usage(stdout); exit(LUP_EXIT_OK);
 		default: return -1;
@@ -84,8 +91,12 @@ int main(int argc, char **argv)
 {
 	struct lup_mkpatch_opts o = { .cc = getenv("CC") };
 	const char *dump_path = NULL;
+	char **expects = calloc((size_t)argc, sizeof(*expects));
 
-	if (parse(argc, argv, &o, &dump_path)) {
+	if (!expects)
+		return LUP_EXIT_FAIL;
+	o.expects = expects;
+	if (parse(argc, argv, &o, &dump_path, expects)) {
 		usage(stderr);
 		return LUP_EXIT_USAGE;
 	}

@@ -34,6 +34,8 @@ static void dump_header(const LupPatch *p, FILE *f)
 	fprintf(f, "\nimage_size 0x%" PRIx64 "\n", p->image_size);
 	if (p->has_created)
 		fprintf(f, "created %" PRIu64 "\n", p->created);
+	for (size_t i = 0; i < p->n_expects; i++)
+		fprintf(f, "expects %s\n", p->expects[i]);
 }
 
 void lup_patch_dump(const LupPatch *p, FILE *f)

@@ -104,6 +104,12 @@ static int new_patch(struct lup_mkpatch *m)
 	p->target_dyn = lup_elf_is_dyn(m->target);
 	p->has_created = true;
 	p->created = (uint64_t)time(NULL);
+	p->expects = calloc(m->o->nr_expects ? m->o->nr_expects : 1, sizeof(*p->expects));
+	if (!p->expects)
+		return -ENOMEM;
+	for (; p->n_expects < m->o->nr_expects; p->n_expects++)
+		if (!(p->expects[p->n_expects] = strdup(m->o->expects[p->n_expects])))
+			return -ENOMEM;
 	return lup_hashmap_new(64, &m->sym_index);
 }
 

@@ -11,6 +11,8 @@ struct lup_mkpatch_opts {
 	const char *target;		/* the executable or library to patch */
 	const char *out;		/* the patch file to write */
 	const char *id;			/* NULL: the output's file name without ".lup" */
+	char *const *expects;		/* ids of the patches this one stacks on */
+	size_t nr_expects;
 	const char *cc;			/* compiler command, split at blanks; NULL: "gcc" */
 	char *const *srcs;
 	size_t nr_srcs;

@@ -38,6 +38,9 @@ static int check_header(const LupPatch *p, const char *path)
 	if (!p->image_size || p->image_size % PAGE || p->image_size > LUP_PATCH_MAX_SIZE)
 		return bad(path, "image_size %#lx not page aligned or not in 1 page..%#lx",
 			   (unsigned long)p->image_size, LUP_PATCH_MAX_SIZE);
+	for (size_t i = 0; i < p->n_expects; i++)
+		if (!is_printable(p->expects[i], MAX_ID) || !strcmp(p->expects[i], p->id))
+			return bad(path, "expects %zu: empty, too long, not printable or the patch itself", i);
 	return 0;
 }
 
