@@ -15,7 +15,7 @@
 
 #define bad(path, fmt, ...) (pr_err("%s: " fmt, path, ##__VA_ARGS__), -LUP_EBADPATCH)
 
-static bool is_printable(const char *s, size_t max)
+bool lup_patch_printable(const char *s, size_t max)
 {
 	size_t n = 0;
 
@@ -29,9 +29,9 @@ static int check_header(const LupPatch *p, const char *path)
 {
 	if (p->version != LUP_PATCH_VERSION)
 		return bad(path, "version %u, this lup reads version %d", p->version, LUP_PATCH_VERSION);
-	if (!is_printable(p->id, MAX_ID))
+	if (!lup_patch_printable(p->id, MAX_ID))
 		return bad(path, "id empty, too long or not printable");
-	if (!is_printable(p->target_name, 4096))
+	if (!lup_patch_printable(p->target_name, 4096))
 		return bad(path, "target_name empty or not printable");
 	if (p->target_build_id.len == 0 || p->target_build_id.len > MAX_BUILD_ID)
 		return bad(path, "target_build_id of %zu bytes", p->target_build_id.len);
@@ -39,7 +39,7 @@ static int check_header(const LupPatch *p, const char *path)
 		return bad(path, "image_size %#lx not page aligned or not in 1 page..%#lx",
 			   (unsigned long)p->image_size, LUP_PATCH_MAX_SIZE);
 	for (size_t i = 0; i < p->n_expects; i++)
-		if (!is_printable(p->expects[i], MAX_ID) || !strcmp(p->expects[i], p->id))
+		if (!lup_patch_printable(p->expects[i], MAX_ID) || !strcmp(p->expects[i], p->id))
 			return bad(path, "expects %zu: empty, too long, not printable or the patch itself", i);
 	return 0;
 }
@@ -122,7 +122,7 @@ static int check_funcs(const LupPatch *p, const char *path)
 	for (size_t i = 0; i < p->n_funcs; i++) {
 		const LupFunc *f = p->funcs[i];
 
-		if (!is_printable(f->name, 4096))
+		if (!lup_patch_printable(f->name, 4096))
 			return bad(path, "func %zu: name empty or not printable", i);
 		if (f->target_size < LUP_JMP_SIZE)
 			return bad(path, "func %s: %lu bytes, smaller than the %d-byte jump", f->name,
@@ -142,7 +142,7 @@ static int check_symbols(const LupPatch *p, const char *path)
 	for (size_t i = 0; i < p->n_symbols; i++) {
 		const LupSymbol *s = p->symbols[i];
 
-		if (!is_printable(s->name, 4096))
+		if (!lup_patch_printable(s->name, 4096))
 			return bad(path, "symbol %zu: name empty or not printable", i);
 		if (s->scope != LUP_SYM_SCOPE__LUP_SYM_TARGET && s->scope != LUP_SYM_SCOPE__LUP_SYM_LIBRARY &&
 		    s->scope != LUP_SYM_SCOPE__LUP_SYM_PATCH)

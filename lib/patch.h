@@ -2,6 +2,9 @@
 #ifndef LUP_PATCH_H
 #define LUP_PATCH_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "lup-patch.pb-c.h"
 
 #define LUP_PATCH_MAGIC 0x3150554cu	/* "LUP1" */
@@ -21,5 +24,7 @@ int lup_patch_validate(const LupPatch *p, const char *path);
 /* Writes through a temporary file and rename. */
 int lup_patch_write(const char *path, const LupPatch *p);
 void lup_patch_free(LupPatch *p);
+/* s is non-empty, printable and at most max characters long (ids, names). */
+bool lup_patch_printable(const char *s, size_t max);
 
 #endif
