@@ -2,7 +2,7 @@
 #ifndef LUP_REMOTE_ELF_H
 #define LUP_REMOTE_ELF_H
 
-#include <linux/elf.h>	/* lib/elf.h takes the name <elf.h> here */
+#include <elf.h>	/* lib/elf.h, which includes the system <elf.h> */
 #include <stddef.h>
 #include <stdint.h>
 

@@ -1,0 +1,206 @@
+/* Relocations of a placed patch image: TARGET, PATCH and LIBRARY symbols, RELATIVE, ABS64, TPOFF64. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bind.h"
+#include "elf.h"
+#include "err.h"
+#include "log.h"
+#include "tls.h"
+#include "vma.h"
+
+/* The executable's mapping of offset 0 and its path from files.img. */
+static int find_exe(const struct lup_dump *d, const struct lup_proc *p, const char *who,
+		    const VmaEntry **head, const RegFileEntry **file)
+{
+	size_t i;
+
+	*file = lup_dump_reg_file(d, p->mm->exe_file_id);
+	for (i = 0; *file && i < p->mm->n_vmas; i++) {
+		const VmaEntry *v = p->mm->vmas[i];
+
+		if (lup_vma_is_file(v) && v->shmid == p->mm->exe_file_id && !v->pgoff) {
+			*head = v;
+			return 0;
+		}
+	}
+	pr_err("%s: the executable's mapping is not in the images", who);
+	return -LUP_EBADIMG;
+}
+
+int lup_bind_open(const struct lup_dump *d, const struct lup_proc *p, const char *who,
+		  const char *root, lup_read_fn rd, void *arg, struct lup_bind *b)
+{
+	const RegFileEntry *exe;
+	const VmaEntry *head;
+	struct lup_remote_elf e;
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	b->who = who;
+	b->root = root;
+	b->rd = rd;
+	b->arg = arg;
+	if (p->nr_threads && p->threads[0].core->thread_info)
+		b->fs_base = p->threads[0].core->thread_info->gpregs->fs_base;
+	ret = find_exe(d, p, who, &head, &exe);
+	if (!ret)
+		ret = lup_linkmap_read(rd, arg, head->start, who, &b->lm);
+	if (!ret && !b->lm.nr) {
+		/* A static executable has no link map: it is the only module. */
+		b->lm.m = calloc(1, sizeof(*b->lm.m));
+		ret = b->lm.m ? lup_remote_elf_read(rd, arg, head->start, &e) : -ENOMEM;
+		if (!ret) {
+			b->lm.nr = 1;
+			b->lm.m[0].addr = e.bias;
+		}
+	}
+	b->exe_first = !ret && (!b->lm.m[0].name || !*b->lm.m[0].name);
+	b->exe_path = ret ? NULL : lup_root_join(root, exe->name);
+	b->elfs = ret ? NULL : calloc(b->lm.nr, sizeof(*b->elfs));
+	if (!ret && (!b->exe_path || !b->elfs))
+		ret = -ENOMEM;
+	if (ret)
+		lup_bind_close(b);
+	return ret;
+}
+
+void lup_bind_close(struct lup_bind *b)
+{
+	size_t i;
+
+	for (i = 0; b->elfs && i < b->lm.nr; i++)
+		if (b->elfs[i])
+			lup_elf_close(b->elfs[i]);
+	free(b->elfs);
+	free(b->exe_path);
+	lup_linkmap_free(&b->lm);
+	memset(b, 0, sizeof(*b));
+}
+
+int lup_bind_module_elf(struct lup_bind *b, size_t i, struct lup_elf **out)
+{
+	const char *name = b->lm.m[i].name;
+	char *path;
+	int ret;
+
+	if (!b->elfs[i]) {
+		if (i == 0 && b->exe_first) {
+			ret = lup_elf_open(b->exe_path, &b->elfs[i]);
+		} else {
+			if (!name || name[0] != '/')
+				return -ENOENT;	/* the vDSO has no file */
+			path = lup_root_join(b->root, name);
+			ret = path ? lup_elf_open(path, &b->elfs[i]) : -ENOMEM;
+			free(path);
+		}
+		if (ret)
+			return ret;
+	}
+	*out = b->elfs[i];
+	return 0;
+}
+
+long lup_bind_module_at(const struct lup_bind *b, uint64_t bias, bool exe)
+{
+	size_t i;
+
+	if (exe && b->exe_first)
+		return 0;
+	for (i = b->exe_first; i < b->lm.nr; i++)
+		if (b->lm.m[i].addr == bias)
+			return (long)i;
+	return -1;
+}
+
+/* First definition in link-map order, as the dynamic linker binds. */
+static int library_sym(struct lup_bind *b, const char *name, uint64_t *addr)
+{
+	const struct lup_sym *s;
+	struct lup_elf *e;
+	size_t i;
+
+	for (i = 0; i < b->lm.nr; i++) {
+		if (lup_bind_module_elf(b, i, &e))
+			continue;
+		if (!lup_elf_find_dynsym(e, name, &s) && s->type != STT_TLS) {
+			*addr = b->lm.m[i].addr + s->value;
+			return 0;
+		}
+	}
+	pr_err("%s: symbol %s is defined by none of the loaded libraries", b->who, name);
+	return -LUP_ENOTAPPLIC;
+}
+
+static int sym_addr(struct lup_bind *b, const LupSymbol *s, const struct lup_target *t,
+		    uint64_t base, uint64_t *addr)
+{
+	switch (s->scope) {
+	case LUP_SYM_SCOPE__LUP_SYM_TARGET:
+		*addr = t->bias + s->value;
+		return 0;
+	case LUP_SYM_SCOPE__LUP_SYM_PATCH:
+		*addr = base + s->value;
+		return 0;
+	default:
+		return library_sym(b, s->name, addr);
+	}
+}
+
+static int target_tpoff(struct lup_bind *b, const LupSymbol *s, const struct lup_target *t,
+			int64_t *tpoff)
+{
+	bool exe = t->head->shmid == t->file->id && b->exe_first && b->lm.m[0].addr == t->bias;
+	long mod = lup_bind_module_at(b, t->bias, exe);
+
+	if (s->scope != LUP_SYM_SCOPE__LUP_SYM_TARGET || !s->tls || mod < 0) {
+		pr_err("%s: thread-local symbol %s: only the target's are supported", b->who, s->name);
+		return -LUP_ENOTAPPLIC;
+	}
+	return lup_tls_tpoff(b, (size_t)mod, s->value, tpoff);
+}
+
+static int reloc_value(struct lup_bind *b, const LupPatch *p, const LupReloc *r,
+		       const struct lup_target *t, uint64_t base, uint64_t *val)
+{
+	const LupSymbol *s = r->has_symbol && r->symbol < p->n_symbols ? p->symbols[r->symbol] : NULL;
+	int64_t tpoff;
+	int ret;
+
+	if (r->kind == LUP_RELOC_KIND__LUP_RELOC_RELATIVE) {
+		*val = base + (uint64_t)r->addend;
+		return 0;
+	}
+	if (!s)
+		return -LUP_EBADPATCH;	/* lup_patch_validate rejects it first */
+	if (r->kind == LUP_RELOC_KIND__LUP_RELOC_TPOFF64) {
+		ret = target_tpoff(b, s, t, &tpoff);
+		*val = (uint64_t)(tpoff + r->addend);
+		return ret;
+	}
+	ret = sym_addr(b, s, t, base, val);
+	*val += (uint64_t)r->addend;
+	return ret;
+}
+
+int lup_bind_patch(struct lup_bind *b, const LupPatch *p, const struct lup_target *t,
+		   uint64_t base, uint8_t *image)
+{
+	uint64_t val;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < p->n_relocs; i++) {
+		const LupReloc *r = p->relocs[i];
+
+		if (r->offset > p->image_size || p->image_size - r->offset < sizeof(val))
+			return -LUP_EBADPATCH;	/* lup_patch_validate rejects it first */
+		ret = reloc_value(b, p, r, t, base, &val);
+		if (ret)
+			return ret;
+		memcpy(image + r->offset, &val, sizeof(val));
+	}
+	return 0;
+}

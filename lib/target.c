@@ -1,0 +1,113 @@
+/* Finding a patch's target among the files a dumped process maps, and its load bias. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elf.h"
+#include "err.h"
+#include "log.h"
+#include "target.h"
+#include "vma.h"
+
+char *lup_root_join(const char *root, const char *path)
+{
+	char *s;
+
+	if (!root || !*root || !strcmp(root, "/"))
+		return strdup(path);
+	return asprintf(&s, "%s/%s", root, path) < 0 ? NULL : s;
+}
+
+static bool same_build_id(const RegFileEntry *f, const ProtobufCBinaryData *id)
+{
+	size_t i;
+
+	if (f->n_build_id != id->len || !id->len)
+		return false;
+	for (i = 0; i < id->len; i++)
+		if (f->build_id[i] != id->data[i])
+			return false;
+	return true;
+}
+
+/* The file under root must be the one the process maps (restore checks it too). */
+static int open_target(const LupPatch *patch, struct lup_target *t)
+{
+	const uint8_t *id;
+	size_t len;
+	int ret = lup_elf_open(t->path, &t->elf);
+
+	if (ret)
+		return ret;
+	if (lup_elf_build_id(t->elf, &id, &len) || len != patch->target_build_id.len ||
+	    memcmp(id, patch->target_build_id.data, len)) {
+		pr_err("%s: build-id differs from the mapped file's", t->path);
+		return -LUP_EBADELF;
+	}
+	if (lup_elf_is_dyn(t->elf) != patch->target_dyn) {
+		pr_err("%s: ELF type differs from the patch's target %s", t->path, patch->target_name);
+		return -LUP_EBADELF;
+	}
+	t->bias = patch->target_dyn ? t->head->start - lup_elf_load_base(t->elf) : 0;
+	return 0;
+}
+
+int lup_target_find(const struct lup_dump *d, const struct lup_proc *p, const LupPatch *patch,
+		    const char *root, struct lup_target *t)
+{
+	size_t i;
+	int ret;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < p->mm->n_vmas && !t->head; i++) {
+		const VmaEntry *v = p->mm->vmas[i];
+		const RegFileEntry *f;
+
+		if (!lup_vma_is_file(v) || v->pgoff || v->shmid > UINT32_MAX)
+			continue;
+		f = lup_dump_reg_file(d, (uint32_t)v->shmid);
+		if (f && same_build_id(f, &patch->target_build_id)) {
+			t->head = v;
+			t->file = f;
+		}
+	}
+	if (!t->head)
+		return 0;
+	t->path = lup_root_join(root, t->file->name);
+	if (!t->path)
+		return -ENOMEM;
+	ret = open_target(patch, t);
+	if (ret) {
+		lup_target_release(t);
+		return ret;
+	}
+	return 1;
+}
+
+void lup_target_release(struct lup_target *t)
+{
+	if (t->elf)
+		lup_elf_close(t->elf);
+	free(t->path);
+	memset(t, 0, sizeof(*t));
+}
+
+int lup_patch_ranges(const LupPatch *patch, uint64_t bias, struct lup_range **out, size_t *nr)
+{
+	struct lup_range *r = calloc(patch->n_funcs ? patch->n_funcs : 1, sizeof(*r));
+	size_t i;
+
+	if (!r)
+		return -ENOMEM;
+	for (i = 0; i < patch->n_funcs; i++) {
+		const LupFunc *f = patch->funcs[i];
+
+		r[i].start = bias + f->target_value;
+		r[i].end = r[i].start + f->target_size;
+		r[i].name = f->name;
+	}
+	*out = r;
+	*nr = patch->n_funcs;
+	return 0;
+}

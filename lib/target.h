@@ -1,0 +1,37 @@
+/* The patch's target in a dumped process: its mapping, its file, its load bias. */
+#ifndef LUP_TARGET_H
+#define LUP_TARGET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dump.h"
+#include "patch.h"
+#include "stack-check.h"
+
+struct lup_elf;
+
+struct lup_target {
+	const VmaEntry *head;		/* the mapping of the file's offset 0 */
+	const RegFileEntry *file;
+	char *path;			/* the file under the root */
+	struct lup_elf *elf;
+	uint64_t bias;			/* 0 for a non-dyn target */
+};
+
+/*
+ * 1 and *t filled when p maps the file whose build-id is patch's target_build_id; 0 when
+ * it does not; a negative error (reported) when the file under root cannot be used.
+ */
+int lup_target_find(const struct lup_dump *d, const struct lup_proc *p, const LupPatch *patch,
+		    const char *root, struct lup_target *t);
+void lup_target_release(struct lup_target *t);
+/* root + path (root NULL or "/" gives path), malloc'ed; NULL without memory. */
+char *lup_root_join(const char *root, const char *path);
+/*
+ * The functions patch replaces, at their addresses in a process that loaded the target
+ * at bias (the stack check's ranges; names point into patch). Free *out.
+ */
+int lup_patch_ranges(const LupPatch *patch, uint64_t bias, struct lup_range **out, size_t *nr);
+
+#endif
