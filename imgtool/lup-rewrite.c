@@ -3,6 +3,7 @@
  * main() is a list of steps: parse the options, run the selected mode, map the
  * library's error to an exit status (imgtool/exit-status.h).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,11 +12,14 @@
 #include "dump.h"
 #include "err.h"
 #include "exit-status.h"
+#include "patch.h"
+#include "rewrite.h"
 #include "show.h"
 
 enum mode {
 	MODE_NONE,
 	MODE_SHOW,
+	MODE_REWRITE,
 	MODE_HELP,
 };
 
@@ -23,14 +27,33 @@ struct opts {
 	enum mode mode;
 	const char *dir;	/* the checkpoint directory */
 	bool json;
+	const char *out, *root;	/* rewrite: -o, --root */
+	const char **patches;	/* rewrite: every -p, in order */
+	size_t nr_patches;
 };
 
 static void usage(FILE *out)
 {
 	fputs("usage: lup-rewrite --show DIR [--json]\n"
+	      "       lup-rewrite -p PATCH [-p PATCH ...] -D IMG_DIR -o OUT_DIR [--root DIR]\n"
 	      "  --show DIR   print the processes, threads, VMAs and pages of checkpoint DIR\n"
 	      "  --json       print it as JSON\n"
+	      "  -p PATCH     apply this patch (repeatable; applied in order)\n"
+	      "  -D IMG_DIR   the checkpoint to patch (never modified)\n"
+	      "  -o OUT_DIR   the new checkpoint, linked to IMG_DIR (must not exist)\n"
+	      "  --root DIR   where the checkpoint's file paths resolve (default /)\n"
 	      "See lup-rewrite(1).\n", out);
+}
+
+static int add_patch_path(struct opts *o, const char *path)
+{
+	const char **p = realloc(o->patches, (o->nr_patches + 1) * sizeof(*p));
+
+	if (!p)
+		return -1;
+	o->patches = p;
+	p[o->nr_patches++] = path;
+	return 0;
 }
 
 /* 0, or LUP_EXIT_USAGE after a message. */
@@ -39,12 +62,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	static const struct option longopts[] = {
 		{ "show", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "root", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hp:D:o:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			o->mode = MODE_SHOW;
@@ -52,6 +76,19 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'j':
 			o->json = true;
+			break;
+		case 'p':
+			if (add_patch_path(o, optarg))
+				return LUP_EXIT_FAIL;
+			break;
+		case 'D':
+			o->dir = optarg;
+			break;
+		case 'o':
+			o->out = optarg;
+			break;
+		case 'r':
+			o->root = optarg;
 			break;
 		case 'h':
 			o->mode = MODE_HELP;
@@ -61,7 +98,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			return LUP_EXIT_USAGE;
 		}
 	}
-	if (optind < argc || o->mode == MODE_NONE || (o->json && o->mode != MODE_SHOW)) {
+	if (o->mode == MODE_NONE && o->nr_patches)
+		o->mode = MODE_REWRITE;
+	if (optind < argc || o->mode == MODE_NONE || (o->json && o->mode != MODE_SHOW) ||
+	    (o->mode == MODE_REWRITE) != (o->out != NULL) ||
+	    (o->mode == MODE_REWRITE && !o->dir) || (o->root && o->mode != MODE_REWRITE)) {
 		usage(stderr);
 		return LUP_EXIT_USAGE;
 	}
@@ -82,6 +123,28 @@ static int run_show(const struct opts *o)
 	return ret;
 }
 
+static int run_rewrite(const struct opts *o)
+{
+	LupPatch **patches = calloc(o->nr_patches, sizeof(*patches));
+	struct lup_rewrite_opts ro = { .img_dir = o->dir, .out_dir = o->out, .root = o->root,
+				       .nr_patches = o->nr_patches };
+	size_t i;
+	int ret = patches ? 0 : -ENOMEM;
+
+	for (i = 0; !ret && i < o->nr_patches; i++)
+		ret = lup_patch_read(o->patches[i], &patches[i]);
+	ro.patches = patches;
+	if (!ret)
+		ret = lup_rewrite(&ro);
+	if (ret)
+		fprintf(stderr, "lup-rewrite: %s\n", lup_strerror(ret));
+	for (i = 0; patches && i < o->nr_patches; i++)
+		if (patches[i])
+			lup_patch_free(patches[i]);
+	free(patches);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { MODE_NONE };
@@ -92,6 +155,9 @@ int main(int argc, char **argv)
 	switch (o.mode) {
 	case MODE_SHOW:
 		ret = run_show(&o);
+		break;
+	case MODE_REWRITE:
+		ret = run_rewrite(&o);
 		break;
 	case MODE_HELP:
 		usage(stdout);

@@ -19,15 +19,19 @@ char *lup_root_join(const char *root, const char *path)
 	return asprintf(&s, "%s/%s", root, path) < 0 ? NULL : s;
 }
 
+/* CRIU packs the build-id four bytes to an element, little-endian, zero-padded. */
 static bool same_build_id(const RegFileEntry *f, const ProtobufCBinaryData *id)
 {
 	size_t i;
 
-	if (f->n_build_id != id->len || !id->len)
+	if (!id->len || f->n_build_id != (id->len + 3) / 4)
 		return false;
-	for (i = 0; i < id->len; i++)
-		if (f->build_id[i] != id->data[i])
+	for (i = 0; i < f->n_build_id * 4; i++) {
+		uint8_t b = (f->build_id[i / 4] >> (8 * (i % 4))) & 0xff;
+
+		if (b != (i < id->len ? id->data[i] : 0))
 			return false;
+	}
 	return true;
 }
 

@@ -1,0 +1,348 @@
+/*
+ * lup_rewrite: for each process of the dump that maps a patch's target, check the old
+ * entries and the threads' stacks, place and bind the patch image, write the jumps;
+ * then write a parent-linked output directory with only the changed pages in it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "bind.h"
+#include "err.h"
+#include "img-out.h"
+#include "log.h"
+#include "mem.h"
+#include "overlay.h"
+#include "place.h"
+#include "rewrite.h"
+#include "stack-check.h"
+#include "target.h"
+#include "x86/jump.h"
+
+#define PAGE_UP(x) (((x) + LUP_PAGE_SIZE - 1) & ~(LUP_PAGE_SIZE - 1))
+#define NEW_VMA_FLAGS (MAP_PRIVATE | MAP_ANONYMOUS)
+
+/* One process being rewritten. */
+struct proc_rw {
+	const struct lup_dump *d;
+	struct lup_proc *p;
+	const char *root;
+	char who[32];
+	struct lup_mem *mem;
+	struct lup_overlay ov;
+	struct lup_bind bind;
+	bool bind_open, changed;
+};
+
+/* Old entries must hold what the patch was built against. */
+static int check_entries(struct proc_rw *rw, const LupPatch *patch, uint64_t bias)
+{
+	uint8_t cur[LUP_JMP_SIZE];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < patch->n_funcs; i++) {
+		const LupFunc *f = patch->funcs[i];
+		uint64_t at = bias + f->target_value;
+
+		ret = lup_overlay_read(&rw->ov, at, cur, sizeof(cur));
+		if (ret) {
+			pr_err("%s: cannot read %s at 0x%" PRIx64 ": %s", rw->who, f->name, at,
+			       lup_strerror(ret));
+			return ret == -EFAULT || ret == -ENOENT ? -LUP_EBADIMG : ret;
+		}
+		if (f->orig_bytes.len != LUP_JMP_SIZE || memcmp(cur, f->orig_bytes.data, LUP_JMP_SIZE)) {
+			pr_err("%s: patch %s does not apply to %s at 0x%" PRIx64 ": %s", rw->who, patch->id,
+			       f->name, at, cur[0] == 0xe9 ? "already patched" : "other build");
+			return -LUP_ENOTAPPLIC;
+		}
+	}
+	return 0;
+}
+
+static int check_stacks(struct proc_rw *rw, const LupPatch *patch, uint64_t bias)
+{
+	struct lup_range *r;
+	size_t nr, i;
+	int ret = lup_patch_ranges(patch, bias, &r, &nr);
+
+	if (ret)
+		return ret;
+	for (i = 0; !ret && i < rw->p->nr_threads; i++)
+		ret = lup_stack_check_image(rw->d, rw->p, &rw->p->threads[i], rw->mem, r, nr);
+	free(r);
+	return ret;
+}
+
+static int place_patch(struct proc_rw *rw, const LupPatch *patch, uint64_t bias, uint64_t *base)
+{
+	const MmEntry *mm = rw->p->mm;
+	struct lup_place_vma *v = calloc(mm->n_vmas + 1, sizeof(*v));
+	uint64_t *from = calloc(patch->n_funcs + 1, sizeof(*from));
+	uint64_t *to = calloc(patch->n_funcs + 1, sizeof(*to));
+	struct lup_place_req req = { .size = patch->image_size, .from = from, .to_off = to,
+				     .nr_from = patch->n_funcs, .nr_to = patch->n_funcs,
+				     .min_addr = lup_mmap_min_addr() };
+	size_t i;
+	int ret = -ENOMEM;
+
+	if (v && from && to) {
+		for (i = 0; i < mm->n_vmas; i++)
+			v[i] = (struct lup_place_vma){ mm->vmas[i]->start, mm->vmas[i]->end,
+						       mm->vmas[i]->flags & MAP_GROWSDOWN };
+		for (i = 0; i < patch->n_funcs; i++) {
+			from[i] = bias + patch->funcs[i]->target_value;
+			to[i] = patch->funcs[i]->new_offset;
+		}
+		ret = lup_place(v, mm->n_vmas, &req, base);
+		if (ret)
+			pr_err("%s: no free %" PRIu64 " bytes within +-2 GiB of %s for patch %s", rw->who,
+			       patch->image_size, patch->target_name, patch->id);
+	}
+	free(v);
+	free(from);
+	free(to);
+	return ret;
+}
+
+/* Inserts a private anonymous VMA for seg, keeping the list sorted. */
+static int add_vma(MmEntry *mm, uint64_t start, uint64_t end, uint32_t prot)
+{
+	VmaEntry *v = malloc(sizeof(*v)), **vmas = realloc(mm->vmas, (mm->n_vmas + 1) * sizeof(*vmas));
+	size_t i;
+
+	if (vmas)
+		mm->vmas = vmas;
+	if (!v || !vmas) {
+		free(v);
+		return -ENOMEM;
+	}
+	vma_entry__init(v);
+	v->start = start;
+	v->end = end;
+	v->prot = prot;
+	v->flags = NEW_VMA_FLAGS;
+	v->status = LUP_VMA_AREA_REGULAR | LUP_VMA_ANON_PRIVATE;
+	v->fd = -1;
+	for (i = mm->n_vmas; i > 0 && mm->vmas[i - 1]->start > start; i--)
+		mm->vmas[i] = mm->vmas[i - 1];
+	mm->vmas[i] = v;
+	mm->n_vmas++;
+	return 0;
+}
+
+/* The patch image as laid out at base: segment contents, zero-filled, then bound. */
+static int build_image(struct proc_rw *rw, const LupPatch *patch, const struct lup_target *t,
+		       uint64_t base, uint8_t **out)
+{
+	uint8_t *img = calloc(1, patch->image_size);
+	size_t i;
+	int ret;
+
+	if (!img)
+		return -ENOMEM;
+	for (i = 0; i < patch->n_segments; i++)
+		memcpy(img + patch->segments[i]->offset, patch->segments[i]->data.data,
+		       patch->segments[i]->data.len);
+	if (!rw->bind_open) {
+		ret = lup_bind_open(rw->d, rw->p, rw->who, rw->root, lup_overlay_read, &rw->ov,
+				    &rw->bind);
+		if (ret) {
+			free(img);
+			return ret;
+		}
+		rw->bind_open = true;
+	}
+	ret = lup_bind_patch(&rw->bind, patch, t, base, img);
+	if (ret)
+		free(img);
+	else
+		*out = img;
+	return ret;
+}
+
+static int map_segments(struct proc_rw *rw, const LupPatch *patch, uint64_t base, const uint8_t *img)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < patch->n_segments; i++) {
+		const LupSegment *s = patch->segments[i];
+		uint64_t start = base + s->offset, len = PAGE_UP(s->mem_size);
+
+		ret = add_vma(rw->p->mm, start, start + len, s->prot);
+		if (!ret)
+			ret = lup_overlay_write(&rw->ov, start, img + s->offset, len, true);
+	}
+	return ret;
+}
+
+static int write_jumps(struct proc_rw *rw, const LupPatch *patch, uint64_t bias, uint64_t base)
+{
+	uint8_t jmp[LUP_JMP_SIZE];
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < patch->n_funcs; i++) {
+		uint64_t at = bias + patch->funcs[i]->target_value;
+
+		ret = lup_jmp_encode(at, base + patch->funcs[i]->new_offset, jmp);
+		if (!ret)
+			ret = lup_overlay_write(&rw->ov, at, jmp, sizeof(jmp), false);
+	}
+	return ret;
+}
+
+static int apply_patch(struct proc_rw *rw, const LupPatch *patch, const struct lup_target *t)
+{
+	uint8_t *img = NULL;
+	uint64_t base;
+	int ret;
+
+	ret = check_entries(rw, patch, t->bias);
+	if (!ret)
+		ret = check_stacks(rw, patch, t->bias);
+	if (!ret)
+		ret = place_patch(rw, patch, t->bias, &base);
+	if (!ret)
+		ret = build_image(rw, patch, t, base, &img);
+	if (!ret)
+		ret = map_segments(rw, patch, base, img);
+	if (!ret)
+		ret = write_jumps(rw, patch, t->bias, base);
+	free(img);
+	if (!ret) {
+		pr_info("%s: patch %s placed at 0x%" PRIx64, rw->who, patch->id, base);
+		rw->changed = true;
+	}
+	return ret;
+}
+
+/* Applies every patch whose target p maps, in order. *hits counts processes per patch. */
+static int rewrite_proc(struct proc_rw *rw, const struct lup_rewrite_opts *o, size_t *hits)
+{
+	struct lup_target t;
+	size_t i;
+	int ret = lup_mem_open(rw->d, rw->p, rw->root, &rw->mem);
+
+	rw->ov.mem = rw->mem;
+	for (i = 0; !ret && i < o->nr_patches; i++) {
+		ret = lup_target_find(rw->d, rw->p, o->patches[i], rw->root, &t);
+		if (ret <= 0)
+			continue;
+		hits[i]++;
+		ret = apply_patch(rw, o->patches[i], &t);
+		lup_target_release(&t);
+	}
+	return ret;
+}
+
+static void release_proc(struct proc_rw *rw)
+{
+	if (rw->bind_open)
+		lup_bind_close(&rw->bind);
+	lup_overlay_free(&rw->ov);
+	if (rw->mem)
+		lup_mem_close(rw->mem);
+}
+
+static bool skip_rewritten(const char *name, void *arg)
+{
+	const struct proc_rw *rws = ((const struct proc_rw **)arg)[0];
+	const struct lup_dump *d = rws->d;
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < d->nr_procs; i++) {
+		if (!rws[i].changed)
+			continue;
+		snprintf(buf, sizeof(buf), "mm-%d.img", rws[i].p->pid);
+		if (!strcmp(name, buf))
+			return true;
+		snprintf(buf, sizeof(buf), "pagemap-%d.img", rws[i].p->pid);
+		if (!strcmp(name, buf))
+			return true;
+		snprintf(buf, sizeof(buf), "pages-%u.img", rws[i].p->pagemap->pages_id);
+		if (!strcmp(name, buf))
+			return true;
+	}
+	return false;
+}
+
+/* Every new pagemap is built and checked before anything is written. */
+static int write_output(const struct lup_rewrite_opts *o, struct lup_dump *d, struct proc_rw *rws)
+{
+	struct lup_pagemap *pms = calloc(d->nr_procs, sizeof(*pms));
+	const struct proc_rw *arg[1] = { rws };
+	struct lup_out out;
+	uint32_t id;
+	size_t i;
+	int ret = pms ? lup_out_pages_id(d->dirfd, &id) : -ENOMEM;
+
+	for (i = 0; !ret && i < d->nr_procs; i++)
+		if (rws[i].changed)
+			ret = lup_out_pagemap(rws[i].p, d->dir, &rws[i].ov, id++, &pms[i]);
+	if (!ret)
+		ret = lup_out_begin(o->img_dir, o->out_dir, &out);
+	if (!ret) {
+		ret = lup_out_link_images(&out, d->dirfd, d->dir, skip_rewritten, arg);
+		for (i = 0; !ret && i < d->nr_procs; i++)
+			if (rws[i].changed)
+				ret = lup_out_write_proc(&out, rws[i].p, &pms[i], &rws[i].ov);
+		if (!ret)
+			ret = lup_out_commit(&out);
+		else
+			lup_out_abort(&out);
+	}
+	for (i = 0; pms && i < d->nr_procs; i++)
+		free(pms[i].e);
+	free(pms);
+	return ret;
+}
+
+static int check_hits(const struct lup_rewrite_opts *o, const size_t *hits)
+{
+	size_t i;
+
+	for (i = 0; i < o->nr_patches; i++) {
+		if (!hits[i]) {
+			pr_err("%s: no process maps %s, the target of patch %s", o->img_dir,
+			       o->patches[i]->target_name, o->patches[i]->id);
+			return -LUP_ENOTAPPLIC;
+		}
+	}
+	return 0;
+}
+
+int lup_rewrite(const struct lup_rewrite_opts *o)
+{
+	struct proc_rw *rws = NULL;
+	struct lup_dump *d;
+	size_t i, *hits = calloc(o->nr_patches + 1, sizeof(*hits));
+	int ret = hits ? lup_dump_open(o->img_dir, &d) : -ENOMEM;
+
+	if (ret) {
+		free(hits);
+		return ret;
+	}
+	rws = calloc(d->nr_procs + 1, sizeof(*rws));
+	ret = rws ? 0 : -ENOMEM;
+	for (i = 0; !ret && i < d->nr_procs; i++) {
+		rws[i] = (struct proc_rw){ .d = d, .p = &d->procs[i], .root = o->root };
+		snprintf(rws[i].who, sizeof(rws[i].who), "process %d", d->procs[i].pid);
+		ret = rewrite_proc(&rws[i], o, hits);
+	}
+	if (!ret)
+		ret = check_hits(o, hits);
+	if (!ret)
+		ret = write_output(o, d, rws);
+	for (i = 0; rws && i < d->nr_procs; i++)
+		release_proc(&rws[i]);
+	free(rws);
+	free(hits);
+	lup_dump_close(d);
+	return ret;
+}
