@@ -1,0 +1,226 @@
+/* lup: the live-patching command (`lup patch`): options, then lib/live.c does the work. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "exit-status.h"
+#include "live.h"
+#include "log.h"
+#include "patch.h"
+
+#define DEFAULT_TRIES 10
+#define DEFAULT_MAX_WAIT_S 10
+#define DEFAULT_TIMEOUT_S 60
+
+struct cmdline {
+	struct lup_live_opts live;
+	const char **patch_paths;
+	size_t nr_patch_paths;
+	bool json;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: lup patch -p PATCH [-p PATCH ...] [options] PID [-- CRIU_OPTIONS...]\n"
+		"Patches the process tree rooted at PID in place: criu dump, rewrite, criu restore.\n"
+		"  -p, --patch FILE      a patch made by lup-mkpatch (repeatable)\n"
+		"      --criu PATH       the criu binary (default: $CRIU, else criu in PATH)\n"
+		"      --images DIR      where the images go (default: a new directory under\n"
+		"                        $TMPDIR or /var/tmp); kept on failure\n"
+		"      --keep            keep the images after a success too\n"
+		"      --tries N         dumps at most while a thread is busy (default %d)\n"
+		"      --max-wait SECS   total wait between tries (default %d)\n"
+		"      --timeout SECS    limit for each criu run (default %d)\n"
+		"      --json            the result and step times as JSON on stdout\n"
+		"  -h, --help            this help\n"
+		"Options after -- go to both criu dump and criu restore (e.g. --tcp-established).\n"
+		"See lup(1).\n",
+		DEFAULT_TRIES, DEFAULT_MAX_WAIT_S, DEFAULT_TIMEOUT_S);
+}
+
+/* A whole number in [min, max]; false (reported) otherwise. */
+static bool parse_num(const char *opt, const char *s, long min, long max, long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtol(s, &end, 10);
+	if (errno || end == s || *end || *out < min || *out > max) {
+		fprintf(stderr, "lup: %s: not a number in %ld..%ld: '%s'\n", opt, min, max, s);
+		return false;
+	}
+	return true;
+}
+
+static bool add_patch_path(struct cmdline *c, const char *path)
+{
+	const char **p = realloc(c->patch_paths, (c->nr_patch_paths + 1) * sizeof(*p));
+
+	if (!p)
+		return false;
+	c->patch_paths = p;
+	p[c->nr_patch_paths++] = path;
+	return true;
+}
+
+enum { OPT_CRIU = 256, OPT_IMAGES, OPT_KEEP, OPT_TRIES, OPT_MAX_WAIT, OPT_TIMEOUT, OPT_JSON };
+
+static const struct option long_opts[] = {
+	{ "patch", required_argument, NULL, 'p' },
+	{ "criu", required_argument, NULL, OPT_CRIU },
+	{ "images", required_argument, NULL, OPT_IMAGES },
+	{ "keep", no_argument, NULL, OPT_KEEP },
+	{ "tries", required_argument, NULL, OPT_TRIES },
+	{ "max-wait", required_argument, NULL, OPT_MAX_WAIT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "help", no_argument, NULL, 'h' },
+	{ 0 },
+};
+
+/* One option; 0 to go on, else the exit status. */
+static int parse_opt(struct cmdline *c, int opt, const char *arg)
+{
+	long n;
+
+	switch (opt) {
+	case 'p':
+		return add_patch_path(c, arg) ? 0 : LUP_EXIT_FAIL;
+	case OPT_CRIU:
+		c->live.criu.path = arg;
+		return 0;
+	case OPT_IMAGES:
+		c->live.images = arg;
+		return 0;
+	case OPT_KEEP:
+		c->live.keep = true;
+		return 0;
+	case OPT_TRIES:
+		if (!parse_num("--tries", arg, 1, 1000, &n))
+			return LUP_EXIT_USAGE;
+		c->live.tries = (unsigned)n;
+		return 0;
+	case OPT_MAX_WAIT:
+		if (!parse_num("--max-wait", arg, 0, 3600, &n))
+			return LUP_EXIT_USAGE;
+		c->live.max_wait_ms = (unsigned)n * 1000;
+		return 0;
+	case OPT_TIMEOUT:
+		if (!parse_num("--timeout", arg, 1, 3600, &n))
+			return LUP_EXIT_USAGE;
+		c->live.criu.timeout_ms = (unsigned)n * 1000;
+		return 0;
+	case OPT_JSON:
+		c->json = true;
+		return 0;
+	case 'h':
+		usage(stdout);
+		exit(LUP_EXIT_OK);
+	default:
+		usage(stderr);
+		return LUP_EXIT_USAGE;
+	}
+}
+
+/* argv after "patch": options and PID before "--", criu's options after it. */
+static int parse_cmdline(struct cmdline *c, int argc, char **argv)
+{
+	int nr = 0, opt, ret;
+	long pid;
+
+	while (nr < argc && strcmp(argv[nr], "--"))
+		nr++;
+	if (nr < argc) {
+		c->live.criu.extra = argv + nr + 1;
+		c->live.criu.nr_extra = (size_t)(argc - nr - 1);
+	}
+	while ((opt = getopt_long(nr, argv, "p:h", long_opts, NULL)) != -1)
+		if ((ret = parse_opt(c, opt, optarg)))
+			return ret;
+	if (optind != nr - 1 || !c->nr_patch_paths) {
+		fprintf(stderr, "lup patch: %s\n", c->nr_patch_paths ? "one PID expected" :
+			"no patch given (-p PATCH)");
+		usage(stderr);
+		return LUP_EXIT_USAGE;
+	}
+	if (!parse_num("PID", argv[optind], 1, INT_MAX, &pid))
+		return LUP_EXIT_USAGE;
+	c->live.pid = (pid_t)pid;
+	return 0;
+}
+
+/* Reads and validates every patch before anything is frozen. */
+static int read_patches(struct cmdline *c, LupPatch ***out)
+{
+	LupPatch **p = calloc(c->nr_patch_paths, sizeof(*p));
+	int ret = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (size_t i = 0; !ret && i < c->nr_patch_paths; i++)
+		ret = lup_patch_read(c->patch_paths[i], &p[i]);
+	*out = p;
+	return ret;
+}
+
+static void free_patches(LupPatch **p, size_t nr)
+{
+	for (size_t i = 0; p && i < nr; i++)
+		if (p[i])
+			lup_patch_free(p[i]);
+	free(p);
+}
+
+/* Runs the sequence and reports; returns the exit status. */
+static int patch(struct cmdline *c, LupPatch **patches)
+{
+	struct lup_live_result res;
+	int status;
+
+	c->live.patches = patches;
+	c->live.nr_patches = c->nr_patch_paths;
+	lup_live_patch(&c->live, &res);
+	if (res.nr_tries)
+		lup_live_print_times(stderr, &res);
+	if (res.images && res.err)
+		fprintf(stderr, "lup: images kept in %s\n", res.images);
+	if (c->json)
+		lup_live_print_json(stdout, &res);
+	status = res.state == LUP_LIVE_LOST ? LUP_EXIT_LOST : lup_exit_status(res.err);
+	lup_live_result_free(&res);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	const char *env_criu = getenv("CRIU");
+	struct cmdline c = {
+		.live = {
+			.criu = { .path = env_criu && *env_criu ? env_criu : "criu",
+				  .timeout_ms = DEFAULT_TIMEOUT_S * 1000 },
+			.tries = DEFAULT_TRIES,
+			.max_wait_ms = DEFAULT_MAX_WAIT_S * 1000,
+		},
+	};
+	LupPatch **patches = NULL;
+	int ret;
+
+	if (argc < 2 || strcmp(argv[1], "patch")) {
+		usage(argc > 1 && !strcmp(argv[1], "--help") ? stdout : stderr);
+		return argc > 1 && !strcmp(argv[1], "--help") ? LUP_EXIT_OK : LUP_EXIT_USAGE;
+	}
+	ret = parse_cmdline(&c, argc - 1, argv + 1);
+	if (ret)
+		return ret;
+	ret = read_patches(&c, &patches);
+	ret = ret ? lup_exit_status(ret) : patch(&c, patches);
+	free_patches(patches, c.nr_patch_paths);
+	free(c.patch_paths);
+	return ret;
+}

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# `lup patch` end to end with the real CRIU: a patched process runs the new code with
+# its counter, PID and thread ids intact; a busy one gives up (exit 5) and runs the old
+# code; a TCP client's connection survives with --tcp-established; bad, foreign and
+# repeated patches are refused (exit 3, 4, 4) before anything is frozen.
+source "$(dirname "$0")/../lib.sh"
+
+PROG=$LUP_BUILD/test/progs/lup-counter
+FIX=$LUP_TOP/test/e2e/lup-patch-fixes/counter-fix.c
+GREETD=$LUP_BUILD/patches/demo/greetd
+GREETD_FIX=$LUP_BUILD/patches/demo/greetd-fix.lup
+CLIENT=$LUP_BUILD/test/progs/lup-tcp-client
+export CRIU
+
+# Runs lup patch with the given arguments; its exit status in $rc, output in $T/lup.*.
+lup_patch() {
+	rc=0
+	lup patch --json "$@" >"$T/lup.out" 2>"$T/lup.err" || rc=$?
+	sed 's/^/  | /' "$T/lup.err"
+}
+
+expect_rc() { [ "$rc" = "$1" ] || fail "lup patch: exit $rc, expected $1 ($2)"; }
+
+# Lines of out.PID so far (complete lines only).
+lines() { grep -c . "$T/out.$1" || true; }
+
+# Waits until the output of pid has grown by n lines.
+wait_lines() { # pid n
+	local want=$(($(lines "$1") + $2)) i
+	for i in $(seq 500); do [ "$(lines "$1")" -ge "$want" ] && return 0; sleep 0.01; done
+	fail "process $1 printed nothing new"
+}
+
+# The counter of every line is the previous one plus 1: the process kept its state.
+check_counter() { # file
+	awk '$1 != prev + 1 && NR > 1 { print "line " NR ": " $0 " after " prev; bad = 1 }
+	     { prev = $1 } END { exit bad }' "$1" || fail "counter did not continue in $1"
+}
+
+last_word() { tail -n 1 "$T/out.$1" | awk '{ print $2 }'; }
+
+same_process() { # pid tids
+	alive "$1" || fail "process $1 is gone"
+	[ "$(tids "$1")" = "$2" ] || fail "thread ids changed: $2 -> $(tids "$1")"
+}
+
+note "patch a running process"
+lup-mkpatch -t "$PROG" -o "$T/counter.lup" "$FIX"
+pid=$(start_target "$PROG")
+wait_lines "$pid" 5
+before=$(tids "$pid")
+[ "$(last_word "$pid")" = old ] || fail "target does not run the old code"
+lup_patch -p "$T/counter.lup" "$pid"
+expect_rc 0 "patch"
+grep -q '"state": "patched"' "$T/lup.out" || fail "JSON does not say patched: $(cat "$T/lup.out")"
+grep -q '"frozen_ms": [0-9]' "$T/lup.out" || fail "JSON has no frozen time"
+grep -q 'frozen' "$T/lup.err" || fail "no step times on stderr"
+wait_lines "$pid" 5
+same_process "$pid" "$before"
+[ "$(last_word "$pid")" = new ] || fail "patched process does not run the new code"
+grep -q ' old$' "$T/out.$pid" || fail "no old output before the patch"
+check_counter "$T/out.$pid"
+
+note "the same patch again is refused, the process keeps the patched code"
+lup_patch -p "$T/counter.lup" --images "$T/img-twice" "$pid"
+expect_rc 4 "patch applied twice"
+[ ! -e "$T/img-twice" ] || fail "the process was dumped for a patch already applied"
+wait_lines "$pid" 3
+same_process "$pid" "$before"
+[ "$(last_word "$pid")" = new ] || fail "lost the patched code"
+check_counter "$T/out.$pid"
+kill -9 "$pid"
+
+note "bad patch files: exit 3, process untouched"
+pid=$(start_target "$PROG")
+wait_lines "$pid" 3
+before=$(tids "$pid")
+size=$(stat -c %s "$T/counter.lup")
+head -c $((size / 2)) "$T/counter.lup" >"$T/truncated.lup"
+cp "$T/counter.lup" "$T/garbled.lup"
+printf '\377\377\377\377\377\377\377\377' | dd of="$T/garbled.lup" bs=1 seek=8 conv=notrunc status=none
+for bad in truncated garbled; do
+	lup_patch -p "$T/$bad.lup" --images "$T/img-$bad" "$pid"
+	expect_rc 3 "$bad patch"
+	[ ! -e "$T/img-$bad" ] || fail "the process was dumped for a $bad patch"
+done
+
+note "a patch for another build: exit 4, process untouched"
+cc -O2 -g -pthread -Wl,--build-id=0x0123456789abcdef0123456789abcdef01234567 \
+	-o "$T/other-build" "$LUP_TOP/test/progs/lup-counter.c"
+lup-mkpatch -t "$T/other-build" -o "$T/other.lup" "$FIX"
+lup_patch -p "$T/other.lup" --images "$T/img-other" "$pid"
+expect_rc 4 "patch for another build"
+[ ! -e "$T/img-other" ] || fail "the process was dumped for another build's patch"
+wait_lines "$pid" 3
+same_process "$pid" "$before"
+[ "$(last_word "$pid")" = old ] || fail "untouched process changed its code"
+check_counter "$T/out.$pid"
+kill -9 "$pid"
+
+note "a busy process: lup gives up after 3 tries, the process runs the old code"
+pid=$(start_target "$PROG" busy)
+wait_lines "$pid" 3
+before=$(tids "$pid")
+lup_patch -p "$T/counter.lup" --tries 3 --max-wait 2 --images "$T/img-busy" "$pid"
+expect_rc 5 "busy process"
+[ -d "$T/img-busy/orig" ] || fail "images not kept after a failure"
+[ "$(grep -o '"result"' "$T/lup.out" | wc -l)" = 3 ] || fail "not 3 tries: $(cat "$T/lup.out")"
+grep -q '"state": "original"' "$T/lup.out" || fail "JSON does not say original"
+grep -q 'inside stuck' "$T/lup.err" || fail "the busy function is not named"
+wait_lines "$pid" 5
+same_process "$pid" "$before"
+[ "$(last_word "$pid")" = old ] || fail "busy process does not run the old code"
+check_counter "$T/out.$pid"
+kill -9 "$pid"
+
+note "a TCP server with an established connection, patched with --tcp-established"
+pid=$(start_target "$GREETD")
+for i in $(seq 100); do grep -q listening "$T/out.$pid" && break; sleep 0.02; done
+port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$T/out.$pid")
+[ -n "$port" ] || fail "greetd did not start"
+"$CLIENT" "$port" world >"$T/client.out" 2>"$T/client.err" &
+client=$!
+_lup_pids+=("$client")
+for i in $(seq 500); do [ "$(grep -c . "$T/client.out")" -ge 5 ] && break; sleep 0.01; done
+grep -q 'Hello, worl!$' "$T/client.out" || fail "greetd does not show its bug"
+lup_patch -p "$GREETD_FIX" "$pid" -- --tcp-established
+expect_rc 0 "TCP server"
+for i in $(seq 500); do grep -q 'Hello, world!$' "$T/client.out" && break; sleep 0.01; done
+n=$(grep -c . "$T/client.out")
+for i in $(seq 500); do [ "$(grep -c . "$T/client.out")" -ge $((n + 5)) ] && break; sleep 0.01; done
+kill -TERM "$client"
+wait "$client" || fail "the client failed: $(cat "$T/client.err")"
+alive "$pid" || fail "greetd is gone"
+grep -q 'Hello, world!$' "$T/client.out" || fail "greetd does not run the fix"
+tr -d '#' <"$T/client.out" | check_counter /dev/stdin
+kill -9 "$pid"
+note "PASS"
