@@ -12,23 +12,7 @@
 #include "err.h"
 #include "log.h"
 #include "plugin.h"
-
-int lup_plugin_ranges(const LupPatch *p, uint64_t bias, struct lup_range **out, size_t *nr)
-{
-	struct lup_range *r = calloc(p->n_funcs ? p->n_funcs : 1, sizeof(*r));
-	size_t i;
-
-	if (!r)
-		return -ENOMEM;
-	for (i = 0; i < p->n_funcs; i++) {
-		r[i].start = bias + p->funcs[i]->target_value;
-		r[i].end = r[i].start + p->funcs[i]->target_size;
-		r[i].name = p->funcs[i]->name;
-	}
-	*out = r;
-	*nr = p->n_funcs;
-	return 0;
-}
+#include "target.h"
 
 /* Every thread of the process, by /proc/PID/task. */
 static int check_threads(int pid, const LupPatch *p, const struct lup_range *r, size_t nr)
@@ -68,7 +52,7 @@ static int gate_one(int pid, struct lup_live_maps *m, const LupPatch *p)
 	if (ret == -ENOENT)
 		return 0;
 	if (!ret)
-		ret = lup_plugin_ranges(p, bias, &r, &nr);
+		ret = lup_patch_ranges(p, bias, &r, &nr);
 	if (ret < 0)
 		return ret;
 	pr_info("process %d maps %s, the target of patch %s: checking its threads", pid,

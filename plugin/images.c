@@ -1,7 +1,7 @@
 /*
  * What the images say about a patch in one dumped process: whether the process maps the
- * patch's target (build-id of files.img) and at which bias, and, per replaced function,
- * whether its entry holds the original bytes or already a jump into a patch VMA.
+ * patch's target (lup_target_find) and, per replaced function, whether its entry holds
+ * the original bytes or already a jump into a patch VMA.
  */
 #include <errno.h>
 #include <string.h>
@@ -11,42 +11,8 @@
 #include "log.h"
 #include "mem.h"
 #include "plugin.h"
-#include "remote-elf.h"
+#include "target.h"
 #include "vma.h"
-
-/* CRIU stores the build-id four bytes to an element, little-endian. */
-static int same_build_id(const RegFileEntry *rf, const LupPatch *p)
-{
-	size_t i;
-
-	if (!rf || !rf->n_build_id || p->target_build_id.len > rf->n_build_id * 4 ||
-	    (p->target_build_id.len + 3) / 4 != rf->n_build_id)
-		return 0;
-	for (i = 0; i < p->target_build_id.len; i++)
-		if (((rf->build_id[i / 4] >> (8 * (i % 4))) & 0xff) != p->target_build_id.data[i])
-			return 0;
-	return 1;
-}
-
-static int mem_reader(void *arg, uint64_t addr, void *buf, size_t len)
-{
-	return lup_mem_read(arg, addr, buf, len);
-}
-
-/* The target's header mapping in the process, or NULL when it maps no target. */
-static const VmaEntry *target_head(const struct lup_dump *d, const struct lup_proc *p,
-				   const LupPatch *patch)
-{
-	size_t i;
-
-	for (i = 0; i < p->mm->n_vmas; i++) {
-		const VmaEntry *v = p->mm->vmas[i];
-
-		if (lup_vma_is_file(v) && same_build_id(lup_dump_reg_file(d, v->shmid), patch))
-			return lup_vma_file_head(p->mm, v);
-	}
-	return NULL;
-}
 
 /* A jmp rel32 at addr whose destination is in a private anonymous r-x VMA. */
 static int is_patch_jump(const MmEntry *mm, uint64_t addr, const uint8_t *b)
@@ -90,30 +56,24 @@ static int read_entries(const struct lup_proc *p, struct lup_mem *m, const LupPa
 int lup_plugin_img_state(const struct lup_dump *d, const struct lup_proc *p, const char *root,
 			 const LupPatch *patch, struct lup_img_state *st)
 {
-	struct lup_remote_elf re;
-	const VmaEntry *head;
+	struct lup_target t;
 	struct lup_mem *m;
 	int ret;
 
 	st->mapped = 0;
-	head = target_head(d, p, patch);
-	if (!head)
-		return 0;
 	if (patch->n_funcs > LUP_PLUGIN_MAX_FUNCS) {
 		pr_err("patch %s: more than %d functions", patch->id, LUP_PLUGIN_MAX_FUNCS);
 		return -LUP_EBADPATCH;
 	}
+	ret = lup_target_find(d, p, patch, root, &t);
+	if (ret <= 0)
+		return ret;
+	st->bias = t.bias;
+	lup_target_release(&t);
 	ret = lup_mem_open(d, p, root, &m);
 	if (ret < 0)
 		return ret;
-	ret = lup_remote_elf_read(mem_reader, m, head->start, &re);
-	if (ret < 0) {
-		pr_err("process %d: %s: no ELF header at 0x%lx", p->pid, patch->target_name,
-		       (unsigned long)head->start);
-	} else {
-		st->bias = re.bias;
-		ret = read_entries(p, m, patch, st);
-	}
+	ret = read_entries(p, m, patch, st);
 	lup_mem_close(m);
 	st->mapped = !ret;
 	return ret;

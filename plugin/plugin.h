@@ -41,9 +41,6 @@ struct lup_img_state {
 int lup_plugin_img_state(const struct lup_dump *d, const struct lup_proc *p, const char *root,
 			 const LupPatch *patch, struct lup_img_state *st);
 
-/* The functions a patch replaces, at their address in a process with that target bias. */
-int lup_plugin_ranges(const LupPatch *p, uint64_t bias, struct lup_range **out, size_t *nr);
-
 /* CHECKPOINT_DEVICES: refuses the dump while a thread is inside a function to replace. */
 int lup_plugin_dump_gate(int pid);
 /* init(RESTORE): patches the images directory in place; never fails the restore. */
