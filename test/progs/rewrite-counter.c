@@ -2,11 +2,13 @@
  * Target of test/e2e/rewrite.sh: a worker thread prints "COUNTER VALUE" lines where VALUE
  * is compute(COUNTER); a patch changes compute(). Modes: "busy" keeps a thread inside
  * busy_loop() forever; "fill" reserves every free address within 2.5 GiB of the text
- * with PROT_NONE mappings, so no patch can be placed.
+ * with PROT_NONE mappings, so no patch can be placed; "mem N" first fills N MiB of
+ * private anonymous memory (the rewrite must not cost more for it).
  */
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -79,6 +81,14 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "fill"))
 		fill_gaps(text > REACH ? text - REACH : 0x10000, text + REACH);
+	if (argc > 2 && !strcmp(argv[1], "mem")) {
+		size_t len = strtoul(argv[2], NULL, 0) << 20;
+		char *mem = malloc(len);
+
+		if (!mem)
+			return 1;
+		memset(mem, 0x5a, len);
+	}
 	if (argc > 1 && !strcmp(argv[1], "busy"))
 		pthread_create(&b, NULL, busy_thread, NULL);
 	pthread_create(&t, NULL, worker, NULL);

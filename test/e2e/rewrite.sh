@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# lup-rewrite end to end with the real CRIU: a dumped counter rewritten with a patch
+# made by lup-mkpatch and restored from the parent-linked output runs the new code
+# with its counter, PID and thread ids intact; the untouched original restores too;
+# the same patch again (4), a patch for another build (4), a broken parent link (3),
+# a thread inside the replaced function (5) and no free room near the text (6) are
+# refused; the time of a rewrite does not grow with the process's memory.
+source "$(dirname "$0")/../lib.sh"
+
+PROG=$LUP_BUILD/test/progs/rewrite-counter
+CRIU=${CRIU:-$LUP_TOP/.deps/bin/criu}
+
+rewrite() { # expected-status args...
+	local want=$1 rc=0; shift
+	lup-rewrite "$@" 2>"$T/rw.err" || rc=$?
+	sed 's/^/  | /' "$T/rw.err"
+	[ "$rc" = "$want" ] || fail "lup-rewrite $*: exit $rc, expected $want"
+}
+
+lines() { grep -c . "$T/out.$1" || true; }
+wait_lines() { # pid n
+	local want=$(($(lines "$1") + $2)) i
+	for i in $(seq 500); do [ "$(lines "$1")" -ge "$want" ] && return 0; sleep 0.01; done
+	fail "process $1 printed nothing new"
+}
+# "COUNTER VALUE" of the last line: VALUE - COUNTER is what compute() adds.
+last_delta() { tail -n 1 "$T/out.$1" | awk '{ print $2 - $1 }'; }
+last_counter() { tail -n 1 "$T/out.$1" | awk '{ print $1 }'; }
+sums() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
+
+mkfix() { # name function body -> $T/name.lup for PROG (or $4)
+	printf '%s\n' "$2" >"$T/$1.c"
+	lup-mkpatch -t "${3:-$PROG}" -o "$T/$1.lup" "$T/$1.c" >/dev/null
+}
+mkfix add1000 'long compute(long x) { return x + 1000; }'
+mkfix idle 'void busy_loop(void) { }'
+
+note "patch, restore from the output: new code, same state"
+pid=$(start_target "$PROG")
+wait_lines "$pid" 5
+tids_before=$(tids "$pid")
+criu_dump "$pid" "$T/img"
+sums "$T/img" >"$T/img.sums"
+n_dumped=$(last_counter "$pid")
+rewrite 0 -p "$T/add1000.lup" -D "$T/img" -o "$T/out"
+[ "$(readlink "$T/out/parent")" = ../img ] || fail "parent link is not relative"
+sums "$T/img" | cmp -s - "$T/img.sums" || fail "IMG_DIR changed"
+[ "$(du -sk "$T/out" | cut -f1)" -lt 200 ] || fail "the output copies pages"
+criu_restore "$T/out"
+wait_lines "$pid" 5
+alive "$pid" || fail "restored process died"
+[ "$(tids "$pid")" = "$tids_before" ] || fail "thread ids changed: $(tids "$pid") vs $tids_before"
+[ "$(last_delta "$pid")" = 1000 ] || fail "new compute() not running: $(tail -n 1 "$T/out.$pid")"
+awk -v n="$n_dumped" '$1 == n + 1 { found = 1 } END { exit !found }' "$T/out.$pid" ||
+	fail "the counter did not continue after $n_dumped"
+
+note "the original checkpoint still restores (the fallback)"
+kill -9 "$pid"; wait_gone "$pid"
+criu_restore "$T/img"
+wait_lines "$pid" 5
+[ "$(last_delta "$pid")" = 1 ] || fail "old compute() expected: $(tail -n 1 "$T/out.$pid")"
+
+note "refusals: existing output, same patch again, other build, broken parent link"
+rewrite 1 -p "$T/add1000.lup" -D "$T/img" -o "$T/out"
+rewrite 4 -p "$T/add1000.lup" -D "$T/out" -o "$T/out2"
+cc -O1 -g -pthread -o "$T/other" "$LUP_TOP/test/progs/rewrite-counter.c"
+mkfix other 'long compute(long x) { return x + 7; }' "$T/other"
+rewrite 4 -p "$T/other.lup" -D "$T/img" -o "$T/out3"
+mkdir "$T/moved" && cp -a "$T/out" "$T/moved/out"
+rewrite 3 -p "$T/add1000.lup" -D "$T/moved/out" -o "$T/out4"
+[ ! -e "$T/out2" ] && [ ! -e "$T/out3" ] && [ ! -e "$T/out4" ] || fail "a refused rewrite left output"
+ls "$T" | grep -q '\.tmp-' && fail "a temporary directory was left"
+kill -9 "$pid"; wait_gone "$pid"
+
+note "a thread inside the replaced function: busy (5)"
+pid=$(start_target "$PROG" busy)
+wait_lines "$pid" 3
+criu_dump "$pid" "$T/busy"
+rewrite 5 -p "$T/idle.lup" -D "$T/busy" -o "$T/busy-out"
+grep -q "inside busy_loop" "$T/rw.err" || fail "the message does not name the function"
+criu_restore "$T/busy"
+wait_lines "$pid" 3
+kill -9 "$pid"; wait_gone "$pid"
+
+note "no free room within +-2 GiB of the text: no space (6)"
+pid=$(start_target "$PROG" fill)
+wait_lines "$pid" 3
+criu_dump "$pid" "$T/fill"
+rewrite 6 -p "$T/add1000.lup" -D "$T/fill" -o "$T/fill-out"
+criu_restore "$T/fill"
+wait_lines "$pid" 3
+kill -9 "$pid"; wait_gone "$pid"
+
+note "the cost does not grow with memory"
+for mib in 16 512; do
+	pid=$(start_target "$PROG" mem $mib)
+	wait_lines "$pid" 3
+	criu_dump "$pid" "$T/m$mib"
+	t0=$(date +%s%N)
+	rewrite 0 -p "$T/add1000.lup" -D "$T/m$mib" -o "$T/m$mib-out"
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	note "lup-rewrite of a $mib MiB process: $ms ms, output $(du -sk "$T/m$mib-out" | cut -f1) KiB"
+	[ "$ms" -lt 1000 ] || fail "rewrite of $mib MiB took $ms ms"
+	criu_restore "$T/m$mib-out"
+	wait_lines "$pid" 3
+	[ "$(last_delta "$pid")" = 1000 ] || fail "new compute() not running in the $mib MiB process"
+	kill -9 "$pid"; wait_gone "$pid"
+	rm -rf "$T/m$mib" "$T/m$mib-out"
+done
+echo PASS
