@@ -212,8 +212,10 @@ int main(int argc, char **argv)
 	int ret;
 
 	if (argc < 2 || strcmp(argv[1], "patch")) {
-		usage(argc > 1 && !strcmp(argv[1], "--help") ? stdout : stderr);
-		return argc > 1 && !strcmp(argv[1], "--help") ? LUP_EXIT_OK : LUP_EXIT_USAGE;
+		bool help = argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
+
+		usage(help ? stdout : stderr);
+		return help ? LUP_EXIT_OK : LUP_EXIT_USAGE;
 	}
 	ret = parse_cmdline(&c, argc - 1, argv + 1);
 	if (ret)
