@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `lup patch` end to end with the real CRIU: a patched process runs the new code with
 # its counter, PID and thread ids intact; a busy one gives up (exit 5) and runs the old
-# code; a TCP client's connection survives with --tcp-established; bad, foreign and
-# repeated patches are refused (exit 3, 4, 4) before anything is frozen.
+# code; a failed restore of the patched images falls back to the original ones (exit 7);
+# a TCP client's connection survives with --tcp-established; bad, foreign and repeated
+# patches are refused (exit 3, 4, 4) before anything is frozen.
 source "$(dirname "$0")/../lib.sh"
 
 PROG=$LUP_BUILD/test/progs/lup-counter
@@ -95,6 +96,27 @@ expect_rc 4 "patch for another build"
 wait_lines "$pid" 3
 same_process "$pid" "$before"
 [ "$(last_word "$pid")" = old ] || fail "untouched process changed its code"
+check_counter "$T/out.$pid"
+kill -9 "$pid"
+
+note "the restore from the patched images fails: the original images bring it back (exit 7)"
+# A CRIU action script that makes every restore from a directory named "patched" fail.
+cat >"$T/fail-patched.sh" <<'EOS'
+#!/bin/sh
+[ "$CRTOOLS_SCRIPT_ACTION" = pre-restore ] || exit 0
+case "$(readlink -f "$CRTOOLS_IMAGE_DIR")" in */patched) exit 1 ;; esac
+EOS
+chmod +x "$T/fail-patched.sh"
+pid=$(start_target "$PROG")
+wait_lines "$pid" 3
+before=$(tids "$pid")
+lup_patch -p "$T/counter.lup" --images "$T/img-fallback" "$pid" -- --action-script "$T/fail-patched.sh"
+expect_rc 7 "failed restore of the patched images"
+grep -q '"state": "original"' "$T/lup.out" || fail "JSON does not say original"
+[ -d "$T/img-fallback/patched" ] || fail "images not kept after a failure"
+wait_lines "$pid" 5
+same_process "$pid" "$before"
+[ "$(last_word "$pid")" = old ] || fail "restored process does not run the old code"
 check_counter "$T/out.$pid"
 kill -9 "$pid"
 
