@@ -50,7 +50,7 @@ static enum lup_live_state fall_back(struct round *r)
 		if (restore_from(r, r->dirs->orig) == 0)
 			return LUP_LIVE_ORIGINAL;
 	}
-	pr_err("process %d: LOST: not restored; restore it with: criu restore -d -D %s",
+	pr_err("process %d: LOST: not restored; once the cause is fixed: criu restore -d -D %s (plus the options given after --)",
 	       (int)pid, r->dirs->orig);
 	return LUP_LIVE_LOST;
 }
