@@ -45,7 +45,9 @@ static long check_calls(long x)
 
 /*
  * Counters shared with version 1 went up once per call of any thread, so they are at
- * least this thread's calls; bound to the wrong object they would not be.
+ * least this thread's calls; bound to the wrong object they would not be. The global
+ * must also be the object the target's code uses (in a library, an executable's copy
+ * interposes it).
  */
 static long check_vars(const struct scn_ctx *c)
 {
@@ -56,7 +58,7 @@ static long check_vars(const struct scn_ctx *c)
 	long data = __atomic_add_fetch(&new_data, 1, __ATOMIC_RELAXED);
 
 	scn_tls++;
-	return (counter > c->calls ? SCN_VAR_GLOBAL : 0) |
+	return (counter > c->calls && &scn_counter == scn_counter_addr() ? SCN_VAR_GLOBAL : 0) |
 	       (twin > c->calls && scn_twin_funcs() >= twin && twin_other == SCN_TWIN_OTHER &&
 		scn_twin_other() == SCN_TWIN_OTHER ? SCN_VAR_STATIC : 0) |
 	       (scn_table[5] == SCN_TABLE_5 && scn_table[7] == 8 ? SCN_VAR_RODATA : 0) |

@@ -40,6 +40,11 @@ SCN_FN long scn_twin_funcs(void)
 	return __atomic_load_n(&twin, __ATOMIC_RELAXED);
 }
 
+SCN_FN long *scn_counter_addr(void)
+{
+	return &scn_counter;
+}
+
 SCN_FN void *scn_static_fn_addr(void)
 {
 	return (void *)static_fn;

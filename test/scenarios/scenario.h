@@ -14,7 +14,7 @@ enum scn_check {
 	SCN_CALL_LIBC = 1 << 2,		/* calls libc */
 	SCN_CALL_SHLIB = 1 << 3,	/* calls libscenario-helper.so */
 	SCN_CALL_NEW = 1 << 4,		/* calls a function that exists only in the patch */
-	SCN_VAR_GLOBAL = 1 << 5,	/* reads and writes a global variable of the target */
+	SCN_VAR_GLOBAL = 1 << 5,	/* reads and writes the target's global (the one in use) */
 	SCN_VAR_STATIC = 1 << 6,	/* a static variable with a same-named twin elsewhere */
 	SCN_VAR_RODATA = 1 << 7,	/* reads a const object of the target */
 	SCN_VAR_TLS = 1 << 8,		/* a thread-local variable of the target */
@@ -41,6 +41,7 @@ extern const long scn_table[8];
 extern __thread long scn_tls;
 extern long (*const scn_callback)(long);
 long scn_twin_funcs(void);
+long *scn_counter_addr(void);
 void *scn_static_fn_addr(void);
 void *scn_step_addr(void);
 long *scn_tls_addr(void);
