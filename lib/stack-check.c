@@ -46,18 +46,20 @@ int lup_stack_walk(unw_addr_space_t as, void *arg, pid_t pid, pid_t tid,
 		return 0;
 	for (depth = 0; depth < LUP_STACK_MAX_FRAMES; depth++) {
 		if (unw_get_reg(&c, UNW_REG_IP, &ip) < 0)
-			return 0;
+			break;
 		r = range_of(ranges, nr, ip);
 		if (r)
 			return busy(pid, tid, r, depth ? "return address" : "ip", ip);
 		if (unw_get_proc_info(&c, &pi) < 0)
-			return 0;
+			break;
 		ret = unw_step(&c);
 		if (ret <= 0) {
 			*complete = ret == 0;
-			return 0;
+			break;
 		}
 	}
+	if (!*complete)
+		pr_debug("process %d thread %d: call chain incomplete after %d frames", pid, tid, depth);
 	return 0;
 }
 

@@ -34,6 +34,16 @@ mkfix() { # name function body -> $T/name.lup for PROG (or $4)
 }
 mkfix add1000 'long compute(long x) { return x + 1000; }'
 mkfix idle 'void busy_loop(void) { }'
+# Binds to the target's variables (one thread-local), and to libc.
+mkfix bound '#include <unistd.h>
+extern long calls;
+extern __thread long tls_calls;
+long compute(long x)
+{
+	calls++;
+	tls_calls++;
+	return x + 2000 + (tls_calls == calls && getpid() > 0 ? 0 : 1);
+}'
 
 note "patch, restore from the output: new code, same state"
 pid=$(start_target "$PROG")
@@ -70,6 +80,13 @@ mkdir "$T/moved" && cp -a "$T/out" "$T/moved/out"
 rewrite 3 -p "$T/add1000.lup" -D "$T/moved/out" -o "$T/out4"
 [ ! -e "$T/out2" ] && [ ! -e "$T/out3" ] && [ ! -e "$T/out4" ] || fail "a refused rewrite left output"
 ls "$T" | grep -q '\.tmp-' && fail "a temporary directory was left"
+kill -9 "$pid"; wait_gone "$pid"
+
+note "two patches in one pass, bound to target variables, its TLS and libc"
+rewrite 0 -p "$T/bound.lup" -p "$T/idle.lup" -D "$T/img" -o "$T/two"
+criu_restore "$T/two"
+wait_lines "$pid" 5
+[ "$(last_delta "$pid")" = 2000 ] || fail "bound compute() not running: $(tail -n 1 "$T/out.$pid")"
 kill -9 "$pid"; wait_gone "$pid"
 
 note "a thread inside the replaced function: busy (5)"

@@ -16,6 +16,8 @@
 #define REACH (5ull << 29)	/* 2.5 GiB */
 
 static volatile int stop;
+long calls;			/* patches count their calls here and in tls_calls */
+__thread long tls_calls;
 
 __attribute__((noinline, noipa)) long compute(long x)
 {
