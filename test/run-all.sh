@@ -12,7 +12,8 @@ run_one() { # name cmd...
 	local name=$1 log; shift
 	log=$(mktemp)
 	local t0=$SECONDS
-	if "$@" >"$log" 2>&1; then
+	# Under a subreaper, so that targets killed by a dump are reaped at once.
+	if "$LUP_BUILD/test/tools/reaper" "$@" >"$log" 2>&1; then
 		pass=$((pass + 1)); printf 'PASS %-40s %3ds\n' "$name" $((SECONDS - t0))
 	else
 		fail=$((fail + 1)); failed+=("$name")
