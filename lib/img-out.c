@@ -57,6 +57,25 @@ static int add_present(struct lup_pagemap *pm, const struct lup_proc *p, const c
 	return ret ? ret : add_pme(pm, vaddr, 1, LUP_PE_PRESENT);
 }
 
+/* CRIU checks only the order of VMAs; an overlap would silently clobber memory. */
+static int check_mm(const struct lup_proc *p, const char *img_path)
+{
+	const MmEntry *mm = p->mm;
+	size_t i;
+
+	for (i = 0; i < mm->n_vmas; i++) {
+		const VmaEntry *v = mm->vmas[i];
+
+		if (v->start >= v->end || (v->start | v->end) & (LUP_PAGE_SIZE - 1) ||
+		    (i && v->start < mm->vmas[i - 1]->end)) {
+			pr_err("%s/mm-%d.img: rewritten VMA %" PRIx64 "-%" PRIx64
+			       " is unaligned, unsorted or overlaps", img_path, p->pid, v->start, v->end);
+			return -LUP_EBADIMG;
+		}
+	}
+	return 0;
+}
+
 /* Merges the old ranges (as PE_PARENT) with the changed pages, both sorted. */
 int lup_out_pagemap(const struct lup_proc *p, const char *img_path, const struct lup_overlay *o,
 		    uint32_t pages_id, struct lup_pagemap *out)
@@ -64,7 +83,7 @@ int lup_out_pagemap(const struct lup_proc *p, const char *img_path, const struct
 	const struct lup_pagemap *old = p->pagemap;
 	size_t i, k = 0;
 	uint64_t cur, end, off = 0;
-	int ret = 0;
+	int ret = check_mm(p, img_path);
 
 	memset(out, 0, sizeof(*out));
 	out->pages_id = pages_id;

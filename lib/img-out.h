@@ -15,8 +15,8 @@ struct lup_out {
 };
 
 /*
- * The new pagemap of a process: every old range PE_PARENT only, split around the
- * changed pages, which become PE_PRESENT in pages-<pages_id>.img. PE_LAZY input ranges
+ * The new pagemap of a process (its new VMA list checked first): every old range
+ * PE_PARENT only, split around the changed pages, which become PE_PRESENT in pages-<pages_id>.img. PE_LAZY input ranges
  * and changed pages outside private VMAs are refused (-LUP_EBADIMG, reported).
  */
 int lup_out_pagemap(const struct lup_proc *p, const char *img_path, const struct lup_overlay *o,
