@@ -16,8 +16,9 @@ struct lup_out {
 
 /*
  * The new pagemap of a process (its new VMA list checked first): every old range
- * PE_PARENT only, split around the changed pages, which become PE_PRESENT in pages-<pages_id>.img. PE_LAZY input ranges
- * and changed pages outside private VMAs are refused (-LUP_EBADIMG, reported).
+ * PE_PARENT only, split around the changed pages, which become PE_PRESENT in
+ * pages-<pages_id>.img. Ranges only a lazy-pages daemon has and changed pages outside
+ * private VMAs are refused (-LUP_EBADIMG, reported).
  */
 int lup_out_pagemap(const struct lup_proc *p, const char *img_path, const struct lup_overlay *o,
 		    uint32_t pages_id, struct lup_pagemap *out);
