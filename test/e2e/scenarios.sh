@@ -13,11 +13,11 @@ WORKERS=(0 4)
 CHECKS=(call-global call-static call-libc call-shlib call-new var-global var-static-twin
 	var-rodata var-tls var-new fnptr-global fnptr-static fnptr-self)
 STATE=(patch-applied runs-v2 counter-continues same-pid same-tids signals-continue)
-declare -A cell	# "$row $variant/$workers" -> PASS | FAIL | n/a
+declare -A cell	# "$row $case" -> PASS | FAIL | n/a; a case is "variant/1t" or "variant/4t"
 failed=0
 
 for v in "${VARIANTS[@]}"; do
-	[ -x "$S/scn-$v" ] || fail "$S/scn-$v is not built (make B=$LUP_BUILD all check deps)"
+	[ -x "$S/scn-$v" ] || fail "$S/scn-$v is not built (make check builds it)"
 done
 for p in lup-mkpatch lup-rewrite lup; do
 	[ -x "$LUP_BUILD/$p" ] || note "$p is not built: the cases that need it fail"
@@ -44,7 +44,7 @@ wait_lines() { # out re n
 # A static executable has no shared library (the helper is linked in); signals are sent
 # in the 4-thread runs only.
 not_applicable() { # row case
-	[[ $1 == call-shlib && $2 == static/* ]] || [[ $1 == signals-continue && $2 == */0 ]]
+	[[ $1 == call-shlib && $2 == static/* ]] || [[ $1 == signals-continue && $2 == */1t ]]
 }
 
 record() { # row case ok(0/1) [why]
@@ -123,8 +123,13 @@ fail_rows() { # case why: every row of a case that could not run
 	done
 }
 
+case_name() { # variant workers
+	echo "$1/$(($2 ? $2 : 1))t"
+}
+
 run_case() { # variant workers patch
-	local c=$1/$2 out=$T/out.$1-$2 pid tids0 sender=
+	local c out=$T/out.$1-$2 pid tids0 sender=
+	c=$(case_name "$1" "$2")
 	pid=$(start_target "$S/scn-$1" "$out" "$2")
 	wait_lines "$out" ' v=1 ' 3 || { fail_rows "$c" "target wrote no lines"; return; }
 	if [ "$2" -gt 0 ]; then
@@ -155,7 +160,7 @@ for v in "${VARIANTS[@]}"; do
 	if ! lup-mkpatch -t "$(target_elf "$v")" -o "$patch" "$FIX" -- -I"$LUP_TOP/test/scenarios" \
 		-I"$LUP_TOP/lib" >"$T/mkpatch.$v.log" 2>&1; then
 		sed 's/^/    lup-mkpatch: /' "$T/mkpatch.$v.log" >&2
-		for w in "${WORKERS[@]}"; do fail_rows "$v/$w" "lup-mkpatch failed"; done
+		for w in "${WORKERS[@]}"; do fail_rows "$(case_name "$v" "$w")" "lup-mkpatch failed"; done
 		continue
 	fi
 	for w in "${WORKERS[@]}"; do run_case "$v" "$w" "$patch"; done
@@ -164,16 +169,18 @@ done
 # The table: one row per scenario, one column per target and thread count.
 printf '%-18s' scenario
 for v in "${VARIANTS[@]}"; do for w in "${WORKERS[@]}"; do
-	printf ' %-9s' "$v/$((w ? w : 1))t"
+	printf ' %-9s' "$(case_name "$v" "$w")"
 done; done; echo
 for r in "${STATE[@]}" "${CHECKS[@]}"; do
 	printf '%-18s' "$r"
 	for v in "${VARIANTS[@]}"; do for w in "${WORKERS[@]}"; do
-		c=$v/$w
+		c=$(case_name "$v" "$w")
 		not_applicable "$r" "$c" && cell["$r $c"]=n/a
 		printf ' %-9s' "${cell["$r $c"]:-FAIL}"
 	done; done; echo
 done
+echo "1t: the main thread alone, patched by hand (criu dump, lup-rewrite, criu restore);"
+echo "4t: 4 threads calling scn_step under SIGUSR1, patched with lup patch."
 echo "n/a: call-shlib in a static executable (no shared library: the helper is linked in);"
 echo "     signals-continue with 1 thread (signals are sent in the 4-thread runs)"
 [ $failed = 0 ] || fail "some scenarios failed (see the table)"
