@@ -23,6 +23,12 @@ struct lup_mem {
 	const struct lup_proc *p;
 	char *root;
 	struct lup_pages *pages;
+	/*
+	 * The VMAs as dumped, copied at open: the rewriter adds VMAs to p->mm while the
+	 * view is open, and fds[] is indexed by VMA.
+	 */
+	VmaEntry **vmas;
+	size_t nr_vmas;
 	int *fds;		/* per VMA: its file, opened on first read; -1 until then */
 };
 
@@ -38,13 +44,17 @@ int lup_mem_open(const struct lup_dump *d, const struct lup_proc *p, const char 
 	m->d = d;
 	m->p = p;
 	m->root = strdup(root && *root ? root : "/");
+	m->vmas = calloc(p->mm->n_vmas ? p->mm->n_vmas : 1, sizeof(*m->vmas));
 	m->fds = calloc(p->mm->n_vmas ? p->mm->n_vmas : 1, sizeof(*m->fds));
-	if (!m->root || !m->fds) {
+	if (!m->root || !m->vmas || !m->fds) {
 		lup_mem_close(m);
 		return -ENOMEM;
 	}
-	for (i = 0; i < p->mm->n_vmas; i++)
+	m->nr_vmas = p->mm->n_vmas;
+	for (i = 0; i < m->nr_vmas; i++) {
+		m->vmas[i] = p->mm->vmas[i];
 		m->fds[i] = -1;
+	}
 	ret = lup_pages_open(d->dir, p->pid, &m->pages);
 	if (ret) {
 		lup_mem_close(m);
@@ -55,16 +65,16 @@ int lup_mem_open(const struct lup_dump *d, const struct lup_proc *p, const char 
 }
 
 /* Index of the VMA holding addr, or -1 (binary search: VMAs are sorted and disjoint). */
-static long find_vma(const MmEntry *mm, uint64_t addr)
+static long find_vma(const struct lup_mem *m, uint64_t addr)
 {
-	size_t lo = 0, hi = mm->n_vmas;
+	size_t lo = 0, hi = m->nr_vmas;
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (addr < mm->vmas[mid]->start)
+		if (addr < m->vmas[mid]->start)
 			hi = mid;
-		else if (addr >= mm->vmas[mid]->end)
+		else if (addr >= m->vmas[mid]->end)
 			lo = mid + 1;
 		else
 			return mid;
@@ -74,7 +84,7 @@ static long find_vma(const MmEntry *mm, uint64_t addr)
 
 static int open_vma_file(struct lup_mem *m, size_t idx)
 {
-	const VmaEntry *v = m->p->mm->vmas[idx];
+	const VmaEntry *v = m->vmas[idx];
 	const RegFileEntry *rf = lup_dump_reg_file(m->d, v->shmid);
 	char *path;
 
@@ -102,7 +112,7 @@ static int open_vma_file(struct lup_mem *m, size_t idx)
 /* The file's bytes behind a file-backed VMA; zeroes past the end of the file. */
 static int read_file(struct lup_mem *m, size_t idx, uint64_t addr, void *buf, size_t len)
 {
-	const VmaEntry *v = m->p->mm->vmas[idx];
+	const VmaEntry *v = m->vmas[idx];
 	size_t done = 0;
 	int ret;
 
@@ -128,7 +138,7 @@ static int read_file(struct lup_mem *m, size_t idx, uint64_t addr, void *buf, si
 /* Memory of one VMA that is not in the dump. */
 static int read_undumped(struct lup_mem *m, size_t idx, uint64_t addr, void *buf, size_t len)
 {
-	const VmaEntry *v = m->p->mm->vmas[idx];
+	const VmaEntry *v = m->vmas[idx];
 
 	if (v->status & (LUP_VMA_FILE_PRIVATE | VMA_FILE_SHARED))
 		return read_file(m, idx, addr, buf, len);
@@ -144,7 +154,7 @@ static int read_undumped(struct lup_mem *m, size_t idx, uint64_t addr, void *buf
 int lup_mem_read(struct lup_mem *m, uint64_t addr, void *buf, size_t len)
 {
 	while (len) {
-		long idx = find_vma(m->p->mm, addr);
+		long idx = find_vma(m, addr);
 		uint64_t page_left = LUP_PAGE_SIZE - addr % LUP_PAGE_SIZE;
 		size_t n = len < page_left ? len : page_left;
 		int ret;
@@ -170,10 +180,11 @@ void lup_mem_close(struct lup_mem *m)
 
 	if (!m)
 		return;
-	for (i = 0; m->fds && i < m->p->mm->n_vmas; i++)
+	for (i = 0; m->fds && i < m->nr_vmas; i++)
 		if (m->fds[i] >= 0)
 			close(m->fds[i]);
 	free(m->fds);
+	free(m->vmas);
 	lup_pages_close(m->pages);
 	free(m->root);
 	free(m);
