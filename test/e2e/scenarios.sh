@@ -131,6 +131,7 @@ run_case() { # variant workers patch
 	local c out=$T/out.$1-$2 pid tids0 sender=
 	c=$(case_name "$1" "$2")
 	pid=$(start_target "$S/scn-$1" "$out" "$2")
+	_lup_pids+=("$pid")	# start_target ran in a subshell: let the cleanup know the pid
 	wait_lines "$out" ' v=1 ' 3 || { fail_rows "$c" "target wrote no lines"; return; }
 	if [ "$2" -gt 0 ]; then
 		send_signals "$pid" & sender=$!
