@@ -114,7 +114,7 @@ static int has_patch_vma(pid_t pid, uint64_t start, uint64_t end)
 }
 
 /* 0 when every entry and jump destination is as in the images; else names the function. */
-static int check_live(const struct expect *e, int mem, const char **bad)
+static int check_live(const struct expect *e, pid_t host_pid, int mem, const char **bad)
 {
 	uint8_t buf[LUP_JMP_SIZE];
 	size_t i;
@@ -129,18 +129,18 @@ static int check_live(const struct expect *e, int mem, const char **bad)
 			return -1;
 		memcpy(&rel, buf + 1, 4);
 		if (e->st.jumped &&
-		    !has_patch_vma(e->pid, addr + LUP_JMP_SIZE + (int64_t)rel,
+		    !has_patch_vma(host_pid, addr + LUP_JMP_SIZE + (int64_t)rel,
 				   addr + LUP_JMP_SIZE + (int64_t)rel + 1))
 			return -1;
 	}
 	return 0;
 }
 
-static void verify_one(const struct expect *e, int mem)
+static void verify_one(const struct expect *e, pid_t host_pid, int mem)
 {
 	const char *bad = NULL, *state;
 
-	if (check_live(e, mem, &bad) < 0) {
+	if (check_live(e, host_pid, mem, &bad) < 0) {
 		pr_err("process %d: patch %s: %s differs from the images after the restore",
 		       e->pid, e->patch->id, bad);
 		record("%d %s FAILED %s differs from the images\n", e->pid, e->patch->id, bad);
@@ -152,9 +152,37 @@ static void verify_one(const struct expect *e, int mem)
 	record("%d %s %s %zu functions\n", e->pid, e->patch->id, state, e->patch->n_funcs);
 }
 
+/*
+ * CRIU passes the host's pid; the images (and so the expectations) use the pid inside
+ * the process's pid namespace, the last one of NSpid in /proc/PID/status.
+ */
+static pid_t ns_pid(pid_t pid)
+{
+	char path[64], line[256];
+	pid_t vpid = pid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *last;
+
+		if (strncmp(line, "NSpid:", 6))
+			continue;
+		last = strrchr(line, '\t');
+		if (last)
+			vpid = atoi(last + 1);
+		break;
+	}
+	if (f)
+		fclose(f);
+	return vpid;
+}
+
 int lup_plugin_verify(int pid)
 {
 	const struct expect *e;
+	pid_t vpid = ns_pid(pid);
 	char path[64];
 	int mem;
 
@@ -165,8 +193,8 @@ int lup_plugin_verify(int pid)
 		return -errno;
 	}
 	for (e = expects; e; e = e->next)
-		if (e->pid == pid)
-			verify_one(e, mem);
+		if (e->pid == vpid)
+			verify_one(e, pid, mem);
 	close(mem);
 	return 0;
 }
