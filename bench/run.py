@@ -36,17 +36,18 @@ class Target:
 
     def __init__(self, work, mib, threads):
         self.log = os.path.join(work, "target.out")
-        pidfile = os.path.join(work, "target.pid")
-        subprocess.run(["setsid", "bash", "-c", 'echo $$ > "$0"; exec "$@" </dev/null >"$1" 2>&1 &',
-                        pidfile, self.log, TARGET, str(mib), str(threads)], check=True)
+        # setsid -f: the target is orphaned at once and reaped by the subreaper that runs
+        # the benchmark, not by this script (which is busy waiting for criu or lup).
+        subprocess.run(["setsid", "-f", "sh", "-c", 'exec "$0" "$@" </dev/null >"%s" 2>&1' % self.log,
+                        TARGET, str(mib), str(threads)], check=True)
         deadline = time.time() + 120
         while time.time() < deadline:
-            if os.path.exists(self.log) and "ready" in open(self.log).read():
-                break
+            words = open(self.log).read().split() if os.path.exists(self.log) else []
+            if len(words) >= 2 and words[0] == "ready":
+                self.pid = int(words[1])
+                return
             time.sleep(0.01)
-        else:
-            raise RuntimeError("bench target did not start")
-        self.pid = int(open(pidfile).read())
+        raise RuntimeError("bench target did not start: %s" % self.log)
 
     def wait_gone(self):
         while os.path.exists("/proc/%d" % self.pid):
