@@ -134,13 +134,31 @@ static int library_sym(struct lup_bind *b, const char *name, uint64_t *addr)
 	return -LUP_ENOTAPPLIC;
 }
 
+/*
+ * A symbol the target exports binds as the dynamic linker bound the target's own
+ * references to it: first definition in search order. That is how a shared-library
+ * target's variable copied into the executable (R_X86_64_COPY) or an interposed
+ * function is reached; for the executable itself, the search finds the same address.
+ * Symbols that are not exported live at the target's bias.
+ */
+static int target_sym(struct lup_bind *b, const LupSymbol *s, const struct lup_target *t,
+		      uint64_t *addr)
+{
+	const struct lup_sym *ds;
+
+	if (!lup_elf_find_dynsym(t->elf, s->name, &ds) && ds->value == s->value &&
+	    ds->type != STT_TLS)
+		return library_sym(b, s->name, addr);
+	*addr = t->bias + s->value;
+	return 0;
+}
+
 static int sym_addr(struct lup_bind *b, const LupSymbol *s, const struct lup_target *t,
 		    uint64_t base, uint64_t *addr)
 {
 	switch (s->scope) {
 	case LUP_SYM_SCOPE__LUP_SYM_TARGET:
-		*addr = t->bias + s->value;
-		return 0;
+		return target_sym(b, s, t, addr);
 	case LUP_SYM_SCOPE__LUP_SYM_PATCH:
 		*addr = base + s->value;
 		return 0;
