@@ -8,19 +8,12 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "json.h"
 #include "dump.h"
 #include "list.h"
 #include "live-priv.h"
 #include "mem.h"
 #include "record.h"
-
-static void put_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++)
-		fprintf(out, *s == '"' || *s == '\\' ? "\\%c" : "%c", *s);
-	fputc('"', out);
-}
 
 static void put_hex(FILE *out, const ProtobufCBinaryData *b)
 {
@@ -69,11 +62,11 @@ static void text_record(FILE *out, const struct lup_space *s, const LupRecord *r
 static void json_func(FILE *out, const LupRecordFunc *f)
 {
 	fputs("{\"name\": ", out);
-	put_str(out, f->name);
+	lup_json_str(out, f->name);
 	fprintf(out, ", \"addr\": \"%#" PRIx64 "\", \"new\": \"%#" PRIx64 "\", \"below\": ",
 		f->addr, f->new_addr);
 	if (f->below)
-		put_str(out, f->below);
+		lup_json_str(out, f->below);
 	else
 		fputs("null", out);
 	fputc('}', out);
@@ -84,11 +77,11 @@ static void json_record(FILE *out, const struct lup_space *s, const LupRecord *r
 	size_t i;
 
 	fputs("{\"id\": ", out);
-	put_str(out, r->id);
+	lup_json_str(out, r->id);
 	fputs(", \"file\": ", out);
-	put_str(out, patched_file(s, r));
+	lup_json_str(out, patched_file(s, r));
 	fputs(", \"target\": ", out);
-	put_str(out, r->target_name);
+	lup_json_str(out, r->target_name);
 	fputs(", \"build_id\": \"", out);
 	put_hex(out, &r->target_build_id);
 	fprintf(out, "\", \"applied\": %" PRIu64 ", \"seq\": %" PRIu64 ", \"record\": \"%#" PRIx64
@@ -96,7 +89,7 @@ static void json_record(FILE *out, const struct lup_space *s, const LupRecord *r
 		r->applied, r->seq, r->self, r->image_addr, r->image_size);
 	for (i = 0; i < r->n_expects; i++) {
 		fputs(i ? ", " : "", out);
-		put_str(out, r->expects[i]);
+		lup_json_str(out, r->expects[i]);
 	}
 	fputs("], \"funcs\": [", out);
 	for (i = 0; i < r->n_funcs; i++) {

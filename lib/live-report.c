@@ -1,6 +1,7 @@
 /* Reports of `lup patch`: step times for people, and one JSON object for programs. */
 #include <stdio.h>
 
+#include "json.h"
 #include "err.h"
 #include "live.h"
 
@@ -44,23 +45,6 @@ void lup_live_print_times(FILE *f, const struct lup_live_result *res)
 		res->nr_tries, res->nr_tries == 1 ? "y" : "ies", res->total_ms);
 }
 
-/* A JSON string: quotes, backslashes and control characters escaped. */
-static void print_json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
 /* "name": ms, or null for a step that did not run. */
 static void print_json_ms(FILE *f, const char *name, double ms)
 {
@@ -84,7 +68,7 @@ static void print_json_try(FILE *f, const struct lup_live_try *t)
 	fputc('{', f);
 	print_json_times(f, t);
 	fputs("\"result\": ", f);
-	print_json_string(f, t->err ? lup_strerror(t->err) : "patched");
+	lup_json_str(f, t->err ? lup_strerror(t->err) : "patched");
 	fputc('}', f);
 }
 
@@ -97,12 +81,12 @@ void lup_live_print_json(FILE *f, const struct lup_live_result *res)
 	fprintf(f, "{\"pid\": %d, \"state\": \"%s\", \"error\": ", (int)res->pid,
 		state_names[res->state]);
 	if (res->err)
-		print_json_string(f, lup_strerror(res->err));
+		lup_json_str(f, lup_strerror(res->err));
 	else
 		fputs("null", f);
 	fputs(", \"images\": ", f);
 	if (res->images)
-		print_json_string(f, res->images);
+		lup_json_str(f, res->images);
 	else
 		fputs("null", f);
 	fprintf(f, ", \"tries\": %u, \"total_ms\": %.3f, ", res->nr_tries, res->total_ms);

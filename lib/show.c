@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <sys/mman.h>
 
+#include "json.h"
 #include "show.h"
 
 struct vma_kind {
@@ -52,22 +53,6 @@ static void prot_str(const VmaEntry *v, char s[5])
 }
 
 /* A JSON string literal (also used in text output, where quoting keeps odd paths readable). */
-static void put_str(FILE *out, const char *s)
-{
-	fputc('"', out);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(out, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(out, "\\u%04x", c);
-		else
-			fputc(c, out);
-	}
-	fputc('"', out);
-}
-
 static const char *proc_comm(const struct lup_proc *p)
 {
 	size_t i;
@@ -124,7 +109,7 @@ static void show_vma(const struct lup_dump *d, const MmEntry *mm, const VmaEntry
 			prot, kind);
 	if (rf) {
 		fputs(json ? ", \"path\": " : " ", out);
-		put_str(out, rf->name);
+		lup_json_str(out, rf->name);
 		if (rf->n_build_id) {
 			fputs(json ? ", \"build_id\": \"" : " build-id ", out);
 			put_build_id(out, rf);
@@ -161,11 +146,11 @@ static void show_proc(const struct lup_dump *d, const struct lup_proc *p, bool j
 
 	if (json) {
 		fprintf(out, "  {\"pid\": %d, \"ppid\": %d, \"comm\": ", (int)p->pid, (int)p->ppid);
-		put_str(out, proc_comm(p));
+		lup_json_str(out, proc_comm(p));
 		fputs(",\n   \"threads\": [", out);
 	} else {
 		fprintf(out, "process %d ppid %d comm ", (int)p->pid, (int)p->ppid);
-		put_str(out, proc_comm(p));
+		lup_json_str(out, proc_comm(p));
 		fputc('\n', out);
 	}
 	show_threads(p, json, out);
@@ -184,7 +169,7 @@ int lup_show(const struct lup_dump *d, enum lup_show_format fmt, FILE *out)
 
 	if (json) {
 		fputs("{\"dir\": ", out);
-		put_str(out, d->dir);
+		lup_json_str(out, d->dir);
 		fputs(", \"processes\": [\n", out);
 	}
 	for (i = 0; i < d->nr_procs; i++) {
