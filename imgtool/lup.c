@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "err.h"
 #include "exit-status.h"
@@ -21,6 +22,7 @@ struct cmdline {
 	struct lup_live_opts live;
 	const char **patch_paths;
 	size_t nr_patch_paths;
+	const char *plugin_dir;
 	bool json;
 };
 
@@ -31,6 +33,8 @@ static void usage(FILE *f)
 		"Patches the process tree rooted at PID in place: criu dump, rewrite, criu restore.\n"
 		"  -p, --patch FILE      a patch made by lup-mkpatch (repeatable)\n"
 		"      --criu PATH       the criu binary (default: $CRIU, else criu in PATH)\n"
+		"      --plugin-dir DIR  where lup.so is, for the dump gate (default:\n"
+		"                        $LUP_PLUGIN_DIR, else %s)\n"
 		"      --images DIR      where the images go (default: a new directory under\n"
 		"                        $TMPDIR or /var/tmp); kept on failure\n"
 		"      --keep            keep the images after a success too\n"
@@ -41,7 +45,7 @@ static void usage(FILE *f)
 		"  -h, --help            this help\n"
 		"Options after -- go to both criu dump and criu restore (e.g. --tcp-established).\n"
 		"See lup(1).\n",
-		DEFAULT_TRIES, DEFAULT_MAX_WAIT_S, DEFAULT_TIMEOUT_S);
+		LUP_CRIU_PLUGIN_DIR, DEFAULT_TRIES, DEFAULT_MAX_WAIT_S, DEFAULT_TIMEOUT_S);
 }
 
 /* A whole number in [min, max]; false (reported) otherwise. */
@@ -69,11 +73,12 @@ static bool add_patch_path(struct cmdline *c, const char *path)
 	return true;
 }
 
-enum { OPT_CRIU = 256, OPT_IMAGES, OPT_KEEP, OPT_TRIES, OPT_MAX_WAIT, OPT_TIMEOUT, OPT_JSON };
+enum { OPT_CRIU = 256, OPT_PLUGIN_DIR, OPT_IMAGES, OPT_KEEP, OPT_TRIES, OPT_MAX_WAIT, OPT_TIMEOUT, OPT_JSON };
 
 static const struct option long_opts[] = {
 	{ "patch", required_argument, NULL, 'p' },
 	{ "criu", required_argument, NULL, OPT_CRIU },
+	{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
 	{ "images", required_argument, NULL, OPT_IMAGES },
 	{ "keep", no_argument, NULL, OPT_KEEP },
 	{ "tries", required_argument, NULL, OPT_TRIES },
@@ -94,6 +99,9 @@ static int parse_opt(struct cmdline *c, int opt, const char *arg)
 		return add_patch_path(c, arg) ? 0 : LUP_EXIT_FAIL;
 	case OPT_CRIU:
 		c->live.criu.path = arg;
+		return 0;
+	case OPT_PLUGIN_DIR:
+		c->plugin_dir = arg;
 		return 0;
 	case OPT_IMAGES:
 		c->live.images = arg;
@@ -153,6 +161,27 @@ static int parse_cmdline(struct cmdline *c, int argc, char **argv)
 		return LUP_EXIT_USAGE;
 	c->live.pid = (pid_t)pid;
 	return 0;
+}
+
+/*
+ * lup.so's directory: --plugin-dir, else $LUP_PLUGIN_DIR, else CRIU's, where `make
+ * install` puts it (LUP_CRIU_PLUGIN_DIR, from the build). Without lup.so
+ * there the dump is not gated: a busy process is dumped, found busy in the images and
+ * restored from them.
+ */
+static void find_plugin(struct cmdline *c)
+{
+	const char *env = getenv("LUP_PLUGIN_DIR");
+	const char *dir = c->plugin_dir ? c->plugin_dir :
+			  env && *env ? env : LUP_CRIU_PLUGIN_DIR;
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/" LUP_PLUGIN_FILE, dir);
+	if (access(path, R_OK) == 0)
+		c->live.criu.plugin_dir = dir;
+	else
+		pr_warn("%s: %s; the dump is not gated (a busy process is dumped and restored unpatched)",
+			path, strerror(errno));
 }
 
 /* Reads and validates every patch before anything is frozen. */
@@ -220,6 +249,7 @@ int main(int argc, char **argv)
 	ret = parse_cmdline(&c, argc - 1, argv + 1);
 	if (ret)
 		return ret;
+	find_plugin(&c);
 	ret = read_patches(&c, &patches);
 	ret = ret ? lup_exit_status(ret) : patch(&c, patches);
 	free_patches(patches, c.nr_patch_paths);

@@ -15,17 +15,22 @@
 
 #define LOG_TAIL_LINES 5
 
-/* path, the fixed arguments, the user's extra options, NULL. */
+/* path, the fixed arguments, --libdir DIR, the user's extra options, NULL. */
 static char **build_argv(const struct lup_criu *c, const char *const *fixed, size_t nr_fixed)
 {
-	char **argv = calloc(1 + nr_fixed + c->nr_extra + 1, sizeof(*argv));
+	char **argv = calloc(1 + nr_fixed + 2 + c->nr_extra + 1, sizeof(*argv));
+	size_t n = 1 + nr_fixed;
 
 	if (!argv)
 		return NULL;
 	argv[0] = (char *)c->path;
 	memcpy(argv + 1, fixed, nr_fixed * sizeof(*argv));
+	if (c->plugin_dir) {
+		argv[n++] = "--libdir";
+		argv[n++] = (char *)c->plugin_dir;
+	}
 	if (c->nr_extra)
-		memcpy(argv + 1 + nr_fixed, c->extra, c->nr_extra * sizeof(*argv));
+		memcpy(argv + n, c->extra, c->nr_extra * sizeof(*argv));
 	return argv;
 }
 
@@ -53,8 +58,12 @@ static int wait_child(pid_t pid, unsigned timeout_ms)
 	return ret == 0 ? -ETIMEDOUT : status;
 }
 
-/* Runs argv; its stdout goes to our stderr so that our stdout stays machine-readable. */
-static int run(char **argv, unsigned timeout_ms)
+/*
+ * Runs argv; its stdout goes to our stderr so that our stdout stays machine-readable.
+ * LUP_PATCH_DIR is always set: an empty one (no patch_dir) keeps lup.so, if CRIU loads
+ * it, from applying the user's or the default configuration to lup's own runs.
+ */
+static int run(char **argv, unsigned timeout_ms, const char *patch_dir)
 {
 	pid_t pid = fork();
 
@@ -62,6 +71,7 @@ static int run(char **argv, unsigned timeout_ms)
 		return -errno;
 	if (pid == 0) {
 		dup2(STDERR_FILENO, STDOUT_FILENO);
+		setenv("LUP_PATCH_DIR", patch_dir ? patch_dir : "", 1);
 		execvp(argv[0], argv);
 		fprintf(stderr, "lup: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -93,52 +103,85 @@ static void show_log_errors(const char *log)
 	fclose(f);
 }
 
-/* Runs criu with fixed arguments; what names the run in messages ("dump of 42"). */
-static int run_criu(const struct lup_criu *c, const char *const *fixed, size_t nr_fixed,
-		    const char *dir, const char *log, const char *what)
+/* What a run's wait status means; -LUP_ECRIU for a failure, reported with the log's errors. */
+static int check_status(const struct lup_criu *c, int st, const char *log, const char *what)
 {
-	char **argv = build_argv(c, fixed, nr_fixed);
-	char path[4096];
-	int st;
-
-	if (!argv) {
-		pr_err("criu %s: %s", what, strerror(ENOMEM));
-		return -ENOMEM;
-	}
-	st = run(argv, c->timeout_ms);
-	free(argv);
-	snprintf(path, sizeof(path), "%s/%s", dir, log);
 	if (st == -ETIMEDOUT)
-		pr_err("criu %s: killed after %u ms; log: %s", what, c->timeout_ms, path);
+		pr_err("criu %s: killed after %u ms; log: %s", what, c->timeout_ms, log);
 	else if (st < 0)
 		pr_err("criu %s: cannot run %s: %s", what, c->path, strerror(-st));
 	else if (WIFSIGNALED(st))
-		pr_err("criu %s: killed by signal %d; log: %s", what, WTERMSIG(st), path);
+		pr_err("criu %s: killed by signal %d; log: %s", what, WTERMSIG(st), log);
 	else if (WEXITSTATUS(st) == 127)
 		pr_err("criu %s: cannot run %s", what, c->path);
 	else if (WEXITSTATUS(st))
-		pr_err("criu %s: failed (exit status %d); log: %s", what, WEXITSTATUS(st), path);
+		pr_err("criu %s: failed (exit status %d); log: %s", what, WEXITSTATUS(st), log);
 	else
 		return 0;
-	show_log_errors(path);
+	show_log_errors(log);
 	return -LUP_ECRIU;
 }
 
-int lup_criu_dump(const struct lup_criu *c, pid_t pid, const char *dir)
+/* Runs criu with fixed arguments; its wait status, or a negative errno. */
+static int run_criu(const struct lup_criu *c, const char *const *fixed, size_t nr_fixed,
+		    const char *patch_dir)
 {
-	char pidstr[16], what[32];
+	char **argv = build_argv(c, fixed, nr_fixed);
+	int st;
+
+	if (!argv)
+		return -ENOMEM;
+	st = run(argv, c->timeout_ms, patch_dir);
+	free(argv);
+	return st;
+}
+
+/* The gate's refusals written into dir, reported; how many there were. */
+static int show_refusals(pid_t pid, const char *dir)
+{
+	char path[4096], *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int nr = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/" LUP_DUMP_REFUSED_FILE, dir);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		line[n - 1] = line[n - 1] == '\n' ? '\0' : line[n - 1];
+		pr_warn("process %d: dump refused by the gate of lup.so (the process runs on): %s",
+			(int)pid, line);
+		nr++;
+	}
+	free(line);
+	fclose(f);
+	return nr;
+}
+
+int lup_criu_dump(const struct lup_criu *c, pid_t pid, const char *dir, const char *patch_dir)
+{
+	char pidstr[16], what[32], log[4096];
 	const char *fixed[] = { "dump", "-t", pidstr, "-D", dir, "-o", "dump.log" };
+	int st;
 
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
 	snprintf(what, sizeof(what), "dump of %d", (int)pid);
-	return run_criu(c, fixed, sizeof(fixed) / sizeof(fixed[0]), dir, "dump.log", what);
+	snprintf(log, sizeof(log), "%s/dump.log", dir);
+	st = run_criu(c, fixed, sizeof(fixed) / sizeof(fixed[0]), patch_dir);
+	if (st > 0 && WIFEXITED(st) && WEXITSTATUS(st) != 127 && show_refusals(pid, dir))
+		return -LUP_EBUSY;
+	return check_status(c, st, log, what);
 }
 
 int lup_criu_restore(const struct lup_criu *c, const char *dir)
 {
 	const char *fixed[] = { "restore", "-d", "-D", dir, "-o", "restore.log" };
-	char what[4200];
+	char what[4200], log[4096];
 
 	snprintf(what, sizeof(what), "restore from %s", dir);
-	return run_criu(c, fixed, sizeof(fixed) / sizeof(fixed[0]), dir, "restore.log", what);
+	snprintf(log, sizeof(log), "%s/restore.log", dir);
+	return check_status(c, run_criu(c, fixed, sizeof(fixed) / sizeof(fixed[0]), NULL), log,
+			    what);
 }

@@ -5,20 +5,34 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/*
+ * Written into the images directory by lup.so's dump gate when it refuses a dump, one
+ * line per refusal: "PID busy: WHY". CRIU ignores it; lup reads it to tell a busy
+ * process from a failed dump.
+ */
+#define LUP_DUMP_REFUSED_FILE "lup-dump.status"
+#define LUP_PLUGIN_FILE "lup.so"
+
 struct lup_criu {
 	const char *path;		/* the criu binary; searched in PATH when it has no '/' */
 	char *const *extra;		/* options given to both dump and restore */
 	size_t nr_extra;
 	unsigned timeout_ms;		/* per run; the run is killed when it is exceeded */
+	const char *plugin_dir;		/* given as --libdir to both runs; NULL: CRIU's own */
 };
 
 /*
- * criu dump -t PID -D DIR -o dump.log (the tree rooted at pid; DIR must exist).
- * -LUP_ECRIU, reported with the log's path and its error lines, when criu fails,
- * is killed or times out; the process then keeps running (CRIU resumes it).
+ * criu dump -t PID -D DIR -o dump.log (the tree rooted at pid; DIR must exist), with
+ * LUP_PATCH_DIR=patch_dir for lup.so's gate ("" when NULL: the plugin does nothing).
+ * -LUP_EBUSY when the gate refused the dump (its reasons are reported); -LUP_ECRIU,
+ * reported with the log's path and its error lines, when criu fails, is killed or times
+ * out. In both cases the process keeps running (CRIU resumes it).
  */
-int lup_criu_dump(const struct lup_criu *c, pid_t pid, const char *dir);
-/* criu restore -d -D DIR -o restore.log: the tree runs again, detached. -LUP_ECRIU. */
+int lup_criu_dump(const struct lup_criu *c, pid_t pid, const char *dir, const char *patch_dir);
+/*
+ * criu restore -d -D DIR -o restore.log: the tree runs again, detached. LUP_PATCH_DIR is
+ * empty: lup.so never patches what lup restores. -LUP_ECRIU.
+ */
 int lup_criu_restore(const struct lup_criu *c, const char *dir);
 
 #endif

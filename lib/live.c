@@ -1,12 +1,16 @@
 /*
  * The live-patch sequence: check, then rounds of dump - reap - rewrite - restore.
- * A busy process is restored from its original images at once and tried again after a
- * doubling backoff; any failure after a dump restores the original images.
+ * With lup.so, the dump's gate refuses a busy process before anything is written (it
+ * runs on, untouched); without it a busy process is restored from its original images
+ * at once. Either way it is tried again after a doubling backoff; any failure after a
+ * dump restores the original images.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +30,7 @@ struct round {
 	struct lup_live_tree tree;
 	struct lup_live_try *t;
 	double dump_start;
+	const char *patch_dir;		/* LUP_PATCH_DIR of the dump: the gate; NULL: no gate */
 };
 
 static int restore_from(struct round *r, const char *dir)
@@ -57,7 +62,7 @@ static enum lup_live_state fall_back(struct round *r)
 
 static int dump(struct round *r, enum lup_live_state *state)
 {
-	int ret = lup_criu_dump(&r->o->criu, r->o->pid, r->dirs->orig);
+	int ret = lup_criu_dump(&r->o->criu, r->o->pid, r->dirs->orig, r->patch_dir);
 	double s = lup_live_now_ms();
 
 	r->t->dump_ms = s - r->dump_start;
@@ -137,10 +142,10 @@ static void sleep_ms(unsigned ms)
 
 /* Rounds while busy, with a doubling backoff bounded by tries and max_wait_ms. */
 static int rounds(const struct lup_live_opts *o, struct lup_live_dirs *dirs,
-		  struct lup_live_result *res)
+		  const char *patch_dir, struct lup_live_result *res)
 {
 	unsigned backoff = BACKOFF_FIRST_MS, waited = 0, delay;
-	struct round r = { .o = o, .dirs = dirs };
+	struct round r = { .o = o, .dirs = dirs, .patch_dir = patch_dir };
 	int ret = -EINVAL;
 
 	for (unsigned i = 0; i < o->tries; i++) {
@@ -180,10 +185,58 @@ static int check(const struct lup_live_opts *o)
 	return ret;
 }
 
+/* DIR/NNNN.lup, the i-th patch of the gate's directory; NULL without memory. */
+static char *patch_path(const char *dir, size_t i)
+{
+	char *path;
+
+	return asprintf(&path, "%s/%04zu.lup", dir, i) < 0 ? NULL : path;
+}
+
+/*
+ * The gate's configuration, private to this run: DIR/patches holding exactly the
+ * patches being applied (named in their order), given to the dump as LUP_PATCH_DIR.
+ */
+static int write_patch_dir(const struct lup_live_opts *o, const char *top, char **out)
+{
+	char *dir, *path;
+	int ret = 0;
+
+	if (asprintf(&dir, "%s/patches", top) < 0)
+		return -ENOMEM;
+	if (mkdir(dir, 0700)) {
+		ret = -errno;
+		pr_err("%s: cannot create: %s", dir, strerror(errno));
+		free(dir);
+		return ret;
+	}
+	*out = dir;
+	for (size_t i = 0; !ret && i < o->nr_patches; i++) {
+		path = patch_path(dir, i);
+		ret = path ? lup_patch_write(path, o->patches[i]) : -ENOMEM;
+		free(path);
+	}
+	return ret;
+}
+
+static void remove_patch_dir(char *dir, size_t nr)
+{
+	for (size_t i = 0; i < nr; i++) {
+		char *path = patch_path(dir, i);
+
+		if (path)
+			unlink(path);
+		free(path);
+	}
+	rmdir(dir);
+	free(dir);
+}
+
 int lup_live_patch(const struct lup_live_opts *o, struct lup_live_result *res)
 {
 	double start = lup_live_now_ms();
 	struct lup_live_dirs dirs = { 0 };
+	char *patch_dir = NULL;
 	int ret;
 
 	*res = (struct lup_live_result){ .pid = o->pid, .state = LUP_LIVE_UNTOUCHED };
@@ -195,8 +248,13 @@ int lup_live_patch(const struct lup_live_opts *o, struct lup_live_result *res)
 	ret = check(o);
 	if (!ret)
 		ret = lup_live_dirs_init(&dirs, o->images, o->pid);
-	if (!ret) {
-		ret = rounds(o, &dirs, res);
+	if (!ret && o->criu.plugin_dir)
+		ret = write_patch_dir(o, dirs.top, &patch_dir);
+	if (!ret)
+		ret = rounds(o, &dirs, patch_dir, res);
+	if (patch_dir)
+		remove_patch_dir(patch_dir, o->nr_patches);
+	if (!ret || res->nr_tries) {
 		/* Kept after a failure (to look into, or to restore by hand) and on request. */
 		if (ret || o->keep || lup_live_dirs_remove(&dirs))
 			res->images = strdup(dirs.top);

@@ -2,6 +2,7 @@
  * The dump gate (CHECKPOINT_DEVICES): CRIU has seized and stopped the whole tree; for a
  * process that maps a configured patch's target, every thread's live stack is unwound
  * and the dump refused while one is inside (or returns into) a function to replace.
+ * A refusal is also recorded in LUP_DUMP_REFUSED_FILE, for `lup patch`.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "criu-exec.h"
 #include "err.h"
 #include "log.h"
 #include "plugin.h"
@@ -35,9 +37,13 @@ static int check_threads(int pid, const LupPatch *p, const struct lup_range *r, 
 		ret = lup_stack_check_ptrace(pid, atoi(de->d_name), r, nr);
 	}
 	closedir(d);
-	if (ret == -LUP_EBUSY)
+	if (ret == -LUP_EBUSY) {
+		/* lup_stack_check_ptrace's message names the thread and the function. */
+		lup_plugin_record(LUP_DUMP_REFUSED_FILE, "%d busy: patch %s: %s\n", pid, p->id,
+				  lup_plugin_last_error());
 		pr_err("process %d: dump refused: patch %s cannot be applied now (the process runs on)",
 		       pid, p->id);
+	}
 	return ret;
 }
 

@@ -2,14 +2,25 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include <criu-plugin.h>
 
+#include "criu-exec.h"
 #include "log.h"
 #include "plugin.h"
 
 /* CRIU's logger (criu/include/log.h); its levels are 1 error .. 4 debug. */
 extern void print_on_level(unsigned int loglevel, const char *format, ...);
+
+/* Kept for the status files: the gate records why it refused a dump. */
+static char last_error[1024];
+
+const char *lup_plugin_last_error(void)
+{
+	return last_error;
+}
 
 static void print_criu(enum lup_log_level level, const char *fmt, va_list ap)
 {
@@ -17,6 +28,8 @@ static void print_criu(enum lup_log_level level, const char *fmt, va_list ap)
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	print_on_level(level + 1, "lup: %s", buf);
+	if (level == LUP_LOG_ERROR)
+		snprintf(last_error, sizeof(last_error), "%.*s", (int)strcspn(buf, "\n"), buf);
 }
 
 static int lup_plugin_init(int stage)
@@ -26,6 +39,9 @@ static int lup_plugin_init(int stage)
 		return stage == CR_PLUGIN_STAGE__RESTORE ? 0 : -1;
 	if (stage == CR_PLUGIN_STAGE__RESTORE && lup_plugin_patches)
 		return lup_plugin_restore_images();
+	/* A refusal recorded by an earlier dump into the same directory is not this one's. */
+	if (stage == CR_PLUGIN_STAGE__DUMP)
+		unlinkat(criu_get_image_dir(), LUP_DUMP_REFUSED_FILE, 0);
 	return 0;
 }
 

@@ -16,6 +16,11 @@
 /* The configured patches; NULL when none is configured (every hook then does nothing). */
 extern struct lup_patch_set *lup_plugin_patches;
 
+/* Appends a line to FILE in the images directory (a report for people and for lup). */
+void lup_plugin_record(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The last error message given to CRIU's log ("" if none). */
+const char *lup_plugin_last_error(void);
+
 /* Loads LUP_PATCH_DIR (or the default); 0 with no patch, negative for a broken one. */
 int lup_plugin_config_load(void);
 void lup_plugin_config_free(void);

@@ -25,3 +25,6 @@ install-plugin: $(PLUGIN)
 -include $(PLUGIN_OBJS:.o=.d)
 
 .PHONY: install-plugin
+
+# `lup patch` loads lup.so from CRIU's plugin directory unless told otherwise.
+$(B)/imgtool/lup.o: LUP_CFLAGS += -DLUP_CRIU_PLUGIN_DIR='"$(CRIU_PLUGIN_DIR)"'

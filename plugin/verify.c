@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,22 +38,6 @@ void lup_plugin_verify_free(void)
 		expects = e->next;
 		free(e);
 	}
-}
-
-static void record(const char *fmt, ...)
-{
-	int fd = openat(criu_get_image_dir(), LUP_RESULT_FILE,
-			O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (fd < 0 || write(fd, line, strlen(line)) < 0)
-		pr_err("%s: cannot record '%s': %s", LUP_RESULT_FILE, line, strerror(errno));
-	if (fd >= 0)
-		close(fd);
 }
 
 static int collect_proc(const struct lup_dump *d, const struct lup_proc *p, const char *root)
@@ -143,13 +126,13 @@ static void verify_one(const struct expect *e, pid_t host_pid, int mem)
 	if (check_live(e, host_pid, mem, &bad) < 0) {
 		pr_err("process %d: patch %s: %s differs from the images after the restore",
 		       e->pid, e->patch->id, bad);
-		record("%d %s FAILED %s differs from the images\n", e->pid, e->patch->id, bad);
+		lup_plugin_record(LUP_RESULT_FILE, "%d %s FAILED %s differs from the images\n", e->pid, e->patch->id, bad);
 		return;
 	}
 	state = e->st.jumped == e->patch->n_funcs ? "patched" : "unpatched";
 	pr_info("process %d: patch %s: %s, checked in the live process", e->pid, e->patch->id,
 		state);
-	record("%d %s %s %zu functions\n", e->pid, e->patch->id, state, e->patch->n_funcs);
+	lup_plugin_record(LUP_RESULT_FILE, "%d %s %s %zu functions\n", e->pid, e->patch->id, state, e->patch->n_funcs);
 }
 
 /*

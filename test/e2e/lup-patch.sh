@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `lup patch` end to end with the real CRIU: a patched process runs the new code with
-# its counter, PID and thread ids intact; a busy one gives up (exit 5) and runs the old
-# code; a failed restore of the patched images falls back to the original ones (exit 7);
+# its counter, PID and thread ids intact; a busy one is never dumped (lup.so's gate
+# refuses each dump), gives up (exit 5) and runs the old code, and without lup.so it is
+# dumped, found busy in the images and restored; a failed restore of the patched images falls back to the original ones (exit 7);
 # a TCP client's connection survives with --tcp-established; bad, foreign and repeated
 # patches are refused (exit 3, 4, 4) before anything is frozen.
 source "$(dirname "$0")/../lib.sh"
@@ -12,6 +13,7 @@ GREETD=$LUP_BUILD/patches/demo/greetd
 GREETD_FIX=$LUP_BUILD/patches/demo/greetd-fix.lup
 CLIENT=$LUP_BUILD/test/progs/lup-tcp-client
 export CRIU
+export LUP_PLUGIN_DIR=$LUP_BUILD/plugin		# the dump gate of the build's lup.so
 
 # Runs lup patch with the given arguments; its exit status in $rc, output in $T/lup.*.
 lup_patch() {
@@ -120,12 +122,35 @@ same_process "$pid" "$before"
 check_counter "$T/out.$pid"
 kill -9 "$pid"
 
-note "a busy process: lup gives up after 3 tries, the process runs the old code"
+# Field 22 of /proc/PID/stat: a process restored by CRIU is a new process with a new one.
+start_time() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $20 }'; }
+
+note "a busy process: the gate refuses 3 dumps, lup gives up, the process was never dumped"
 pid=$(start_target "$PROG" busy)
 wait_lines "$pid" 3
 before=$(tids "$pid")
-lup_patch -p "$T/counter.lup" --tries 3 --max-wait 2 --images "$T/img-busy" "$pid"
+started=$(start_time "$pid")
+lup_patch -p "$T/counter.lup" --tries 3 --max-wait 2 --images "$T/img-gate" "$pid"
+expect_rc 5 "busy process behind the gate"
+[ "$(grep -o '"result"' "$T/lup.out" | wc -l)" = 3 ] || fail "not 3 tries: $(cat "$T/lup.out")"
+grep -q '"state": "untouched"' "$T/lup.out" || fail "JSON does not say untouched"
+grep -q '"restore_ms": null' "$T/lup.out" || fail "a restore ran: $(cat "$T/lup.out")"
+[ "$(grep -c 'dump refused by the gate of lup.so.*inside stuck' "$T/lup.err")" = 3 ] ||
+	fail "lup does not report the gate's 3 refusals naming the busy function"
+[ ! -e "$T/img-gate/orig/restore.log" ] || fail "a restore ran"
+[ ! -e "$T/img-gate/patches" ] || fail "the gate's patch directory was left behind"
+[ "$(start_time "$pid")" = "$started" ] || fail "the busy process was dumped (new start time)"
+wait_lines "$pid" 5
+same_process "$pid" "$before"
+[ "$(last_word "$pid")" = old ] || fail "busy process does not run the old code"
+check_counter "$T/out.$pid"
+
+note "the same busy process without lup.so: dumped, found busy in the images, restored (exit 5)"
+lup_patch -p "$T/counter.lup" --plugin-dir "$T/no-plugin" --tries 3 --max-wait 2 \
+	--images "$T/img-busy" "$pid"
 expect_rc 5 "busy process"
+[ "$(grep -c 'lup.so: No such file or directory; the dump is not gated' "$T/lup.err")" = 1 ] ||
+	fail "the missing lup.so is not reported once"
 [ -d "$T/img-busy/orig" ] || fail "images not kept after a failure"
 [ "$(grep -o '"result"' "$T/lup.out" | wc -l)" = 3 ] || fail "not 3 tries: $(cat "$T/lup.out")"
 grep -q '"state": "original"' "$T/lup.out" || fail "JSON does not say original"
