@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,17 @@
 #include "pages.h"
 
 #define VMA_FILE_SHARED (1u << 7)
+/*
+ * Pages kept after a read, direct-mapped by page number: the unwinder reads a few words
+ * at a time from the same stack and .eh_frame pages, one pread each without this.
+ */
+#define CACHE_PAGES 128
+
+struct cached_page {
+	uint64_t vaddr;
+	bool valid;
+	uint8_t data[LUP_PAGE_SIZE];
+};
 
 struct lup_mem {
 	const struct lup_dump *d;
@@ -30,6 +42,7 @@ struct lup_mem {
 	VmaEntry **vmas;
 	size_t nr_vmas;
 	int *fds;		/* per VMA: its file, opened on first read; -1 until then */
+	struct cached_page *cache;	/* CACHE_PAGES */
 };
 
 int lup_mem_open(const struct lup_dump *d, const struct lup_proc *p, const char *root,
@@ -46,7 +59,8 @@ int lup_mem_open(const struct lup_dump *d, const struct lup_proc *p, const char 
 	m->root = strdup(root && *root ? root : "/");
 	m->vmas = calloc(p->mm->n_vmas ? p->mm->n_vmas : 1, sizeof(*m->vmas));
 	m->fds = calloc(p->mm->n_vmas ? p->mm->n_vmas : 1, sizeof(*m->fds));
-	if (!m->root || !m->vmas || !m->fds) {
+	m->cache = calloc(CACHE_PAGES, sizeof(*m->cache));
+	if (!m->root || !m->vmas || !m->fds || !m->cache) {
 		lup_mem_close(m);
 		return -ENOMEM;
 	}
@@ -151,22 +165,44 @@ static int read_undumped(struct lup_mem *m, size_t idx, uint64_t addr, void *buf
 	return -ENODATA;
 }
 
+/* The page at vaddr (page aligned), from the cache or read into it. */
+static int get_page(struct lup_mem *m, uint64_t vaddr, const uint8_t **data)
+{
+	struct cached_page *c = &m->cache[(vaddr / LUP_PAGE_SIZE) % CACHE_PAGES];
+	long idx;
+	int ret;
+
+	if (c->valid && c->vaddr == vaddr) {
+		*data = c->data;
+		return 0;
+	}
+	idx = find_vma(m, vaddr);
+	if (idx < 0)
+		return -EFAULT;
+	c->valid = false;
+	/* VMAs are page aligned (lup_dump_open checks it): the whole page is in this one. */
+	ret = lup_pages_read(m->pages, vaddr, c->data, LUP_PAGE_SIZE);
+	if (ret == -ENOENT)
+		ret = read_undumped(m, idx, vaddr, c->data, LUP_PAGE_SIZE);
+	if (ret)
+		return ret;
+	c->vaddr = vaddr;
+	c->valid = true;
+	*data = c->data;
+	return 0;
+}
+
 int lup_mem_read(struct lup_mem *m, uint64_t addr, void *buf, size_t len)
 {
 	while (len) {
-		long idx = find_vma(m, addr);
-		uint64_t page_left = LUP_PAGE_SIZE - addr % LUP_PAGE_SIZE;
-		size_t n = len < page_left ? len : page_left;
-		int ret;
+		uint64_t off = addr % LUP_PAGE_SIZE;
+		size_t n = len < LUP_PAGE_SIZE - off ? len : LUP_PAGE_SIZE - off;
+		const uint8_t *page;
+		int ret = get_page(m, addr - off, &page);
 
-		if (idx < 0)
-			return -EFAULT;
-		/* Pages are dumped whole: go page by page to mix dumped and undumped ones. */
-		ret = lup_pages_read(m->pages, addr, buf, n);
-		if (ret == -ENOENT)
-			ret = read_undumped(m, idx, addr, buf, n);
 		if (ret)
 			return ret;
+		memcpy(buf, page + off, n);
 		addr += n;
 		buf = (char *)buf + n;
 		len -= n;
@@ -184,6 +220,7 @@ void lup_mem_close(struct lup_mem *m)
 		if (m->fds[i] >= 0)
 			close(m->fds[i]);
 	free(m->fds);
+	free(m->cache);
 	free(m->vmas);
 	lup_pages_close(m->pages);
 	free(m->root);
