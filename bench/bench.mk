@@ -1,6 +1,10 @@
 # make bench: lup against CRIU's own dump + restore (not part of make check).
 BENCH_TARGET := $(B)/bench/target
 BENCH_PATCH := $(B)/bench/fix.lup
+BENCH_BASELINE := $(B)/bench/baseline
+# The demo's server and fix (patches/demo.mk, included after this file): lup-mkpatch is
+# timed on them too.
+BENCH_DEMO := $(B)/patches/demo/greetd $(B)/patches/demo/greetd-fix.lup
 
 $(BENCH_TARGET): bench/target.c
 	@mkdir -p $(dir $@)
@@ -9,9 +13,13 @@ $(BENCH_TARGET): bench/target.c
 $(BENCH_PATCH): bench/fix.c $(BENCH_TARGET) $(B)/lup-mkpatch
 	$(B)/lup-mkpatch -t $(BENCH_TARGET) -o $@ $<
 
+# Linked with liblup: the same criu runs and reap wait as lup patch.
+$(BENCH_BASELINE): $(B)/bench/baseline.o $(LIBLUP)
+	$(CC) $(CFLAGS) -o $@ $^ $(LUP_LIBS)
+
 # Under the test suite's subreaper: dumped targets are reaped at once, as a shell or
 # systemd would, not by this machine's slow init.
-bench: all $(BENCH_TARGET) $(BENCH_PATCH) $(B)/test/tools/reaper
+bench: all $(BENCH_TARGET) $(BENCH_PATCH) $(BENCH_BASELINE) $(BENCH_DEMO) $(B)/test/tools/reaper
 	$(B)/test/tools/reaper /usr/bin/python3 bench/run.py
 
 .PHONY: bench
