@@ -50,6 +50,11 @@ int lup_plugin_img_state(const struct lup_dump *d, const struct lup_proc *p, con
 int lup_plugin_dump_gate(int pid);
 /* init(RESTORE): patches the images directory in place; never fails the restore. */
 int lup_plugin_restore_images(void);
+/*
+ * The images of DIR/new_dir (dfd: DIR) take the place of those they replace, which move
+ * into a new LUP_ORIG_DIR[.N] behind a relative `parent` link; rolled back on failure.
+ */
+int lup_plugin_swap_in(int dfd, const char *dir, const char *new_dir);
 /* Reads what each restored process must show, from the (rewritten) images. */
 int lup_plugin_verify_collect(const char *dir, const char *root);
 /* RESUME_DEVICES_LATE: checks jumps and patch VMAs in the live process, records it. */

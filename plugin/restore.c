@@ -1,9 +1,7 @@
 /*
- * init(RESTORE): before CRIU reads any image, the images directory is patched in place.
- * lup_rewrite builds a parent-linked directory beside it; the images it replaces move
- * into LUP_ORIG_DIR (the others are hard-linked there, so that directory stays a complete,
- * restorable checkpoint), the new ones take their place and `parent` points, relatively,
- * to LUP_ORIG_DIR. Only renames and links: the cost does not depend on memory size.
+ * init(RESTORE): before CRIU reads any image, the images directory is patched in place:
+ * lup_rewrite builds a parent-linked directory inside it, which lup_plugin_swap_in puts
+ * in place of the original images (kept in LUP_ORIG_DIR).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -12,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <criu-plugin.h>
@@ -26,93 +23,6 @@
 #define LUP_NEW_DIR ".lup-new"
 
 static char img_dir[PATH_MAX];
-
-static int is_image(const char *name)
-{
-	size_t n = strlen(name);
-
-	return n > 4 && !strcmp(name + n - 4, ".img");
-}
-
-/* A free name for the originals: lup-orig, then lup-orig.1 ... when patched again. */
-static int orig_name(char *buf, size_t len)
-{
-	struct stat st;
-	int i;
-
-	for (i = 0; i < 100; i++) {
-		snprintf(buf, len, i ? LUP_ORIG_DIR ".%d" : LUP_ORIG_DIR, i);
-		if (fstatat(criu_get_image_dir(), buf, &st, AT_SYMLINK_NOFOLLOW) < 0)
-			return 0;
-	}
-	pr_err("%s: no free name for the original images", img_dir);
-	return -EEXIST;
-}
-
-/* The images dir's own parent link moves one level down: "../" before a relative target. */
-static int move_parent_link(int dfd, const char *orig)
-{
-	char target[PATH_MAX], moved[PATH_MAX + 3], path[PATH_MAX];
-	ssize_t n = readlinkat(dfd, "parent", target, sizeof(target) - 1);
-
-	if (n < 0)
-		return errno == ENOENT ? 0 : -errno;
-	target[n] = '\0';
-	snprintf(moved, sizeof(moved), "%s%s", target[0] == '/' ? "" : "../", target);
-	snprintf(path, sizeof(path), "%s/parent", orig);
-	if (symlinkat(moved, dfd, path) < 0 || unlinkat(dfd, "parent", 0) < 0)
-		return -errno;
-	return 0;
-}
-
-/* Every image of the directory into orig: moved if the rewrite replaces it, else linked. */
-static int keep_originals(int dfd, int nfd, const char *orig)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	struct stat st;
-	DIR *d = fdopendir(dup(dfd));
-	int ret = 0;
-
-	if (!d)
-		return -errno;
-	while (!ret && (de = readdir(d))) {
-		if (!is_image(de->d_name))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", orig, de->d_name);
-		if (fstatat(nfd, de->d_name, &st, 0) == 0)
-			ret = renameat(dfd, de->d_name, dfd, path);
-		else
-			ret = linkat(dfd, de->d_name, dfd, path, 0);
-		if (ret < 0)
-			ret = -errno;
-	}
-	closedir(d);
-	return ret;
-}
-
-/* The rewritten images into the directory, then `parent` -> orig. */
-static int take_new(int dfd, int nfd, const char *orig)
-{
-	char path[PATH_MAX];
-	struct dirent *de;
-	DIR *d = fdopendir(dup(nfd));
-	int ret = 0;
-
-	if (!d)
-		return -errno;
-	while (!ret && (de = readdir(d))) {
-		if (!is_image(de->d_name))
-			continue;
-		snprintf(path, sizeof(path), LUP_NEW_DIR "/%s", de->d_name);
-		if (renameat(dfd, path, dfd, de->d_name) < 0)
-			ret = -errno;
-	}
-	closedir(d);
-	if (!ret && symlinkat(orig, dfd, "parent") < 0)
-		ret = -errno;
-	return ret;
-}
 
 static int remove_new_dir(int dfd)
 {
@@ -137,34 +47,6 @@ static int remove_new_dir(int dfd)
 	return unlinkat(dfd, LUP_NEW_DIR, AT_REMOVEDIR) < 0 ? -errno : 0;
 }
 
-static int swap_in(int dfd)
-{
-	char orig[64];
-	int nfd, ret;
-
-	ret = orig_name(orig, sizeof(orig));
-	if (ret < 0)
-		return ret;
-	nfd = openat(dfd, LUP_NEW_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (nfd < 0 || mkdirat(dfd, orig, 0700) < 0)
-		ret = -errno;
-	if (!ret)
-		ret = move_parent_link(dfd, orig);
-	if (!ret)
-		ret = keep_originals(dfd, nfd, orig);
-	if (!ret)
-		ret = take_new(dfd, nfd, orig);
-	if (nfd >= 0)
-		close(nfd);
-	if (ret < 0)
-		pr_err("%s: cannot put the patched images in place: %s (originals in %s)", img_dir,
-		       strerror(-ret), orig);
-	else
-		pr_info("%s: patched in place; the original images are in %s/%s", img_dir, img_dir,
-			orig);
-	return ret;
-}
-
 static int rewrite_in_place(int dfd, LupPatch **todo, size_t nr, const char *root)
 {
 	char out[PATH_MAX + 16];
@@ -180,7 +62,7 @@ static int rewrite_in_place(int dfd, LupPatch **todo, size_t nr, const char *roo
 		pr_err("%s: patches not applied, the process(es) restore unpatched: %s", img_dir,
 		       lup_strerror(ret));
 	else
-		ret = swap_in(dfd);
+		ret = lup_plugin_swap_in(dfd, img_dir, LUP_NEW_DIR);
 	remove_new_dir(dfd);
 	return ret;
 }

@@ -65,6 +65,8 @@ step_dump_refused() {
 		fail "the dump of a busy process was not refused"
 	fi
 	grep -q "is inside zdtm_spin" "$img/dump.log" || fail "dump.log does not name the busy function"
+	grep -q "^$pid busy: patch zdtm-value: .* is inside zdtm_spin" "$img/lup-dump.status" ||
+		fail "the refusal is not recorded in lup-dump.status"
 	alive "$pid" || fail "process $pid did not survive the refused dump"
 	[ "$(entry_byte "$pid")" != e9 ] || fail "process $pid is patched"
 }
@@ -91,6 +93,35 @@ step_restore_broken_patch() {
 	LUP_PATCH_DIR=$(broken_patches) criu_restore "$img" -L "$PLUGIN_DIR"
 	grep -q "lup: $T/broken/bad.lup: " "$img/restore.log" || fail "restore.log does not name the broken patch"
 	[ "$(entry_byte "$pid")" != e9 ] || fail "process $pid is patched"
+}
+
+# The images, by name and content: what a rolled-back swap must leave as it found.
+image_sums() { (cd "$img" && sha256sum *.img && ls -A | grep -v '\.log$\|^lup-restore.status$\|^stats-'); }
+
+# The last image in directory order (the order the plugin's swap reads) can be neither
+# moved nor linked (immutable, even for root): the swap fails after moving or linking
+# every other image, and must roll back. The restore then goes on unpatched.
+step_restore_rollback() {
+	local f before ok=1
+	f=$(ls -f "$img" | grep '\.img$' | tail -n 1)
+	before=$(image_sums)
+	chattr +i "$img/$f"
+	LUP_PATCH_DIR=$PATCHES timeout 60 "$CRIU" restore -D "$img" -o restore.log -v4 -d \
+		--shell-job -L "$PLUGIN_DIR" || ok=0
+	chattr -i "$img/$f"
+	[ $ok = 1 ] || { tail -20 "$img/restore.log" >&2; fail "criu restore from $img failed"; }
+	grep -q "lup: $img/$f: cannot \(move\|link\) it into lup-orig" "$img/restore.log" ||
+		fail "the swap did not fail at $f"
+	grep -q "rolled back to the original images" "$img/restore.log" || fail "no rollback reported"
+	[ "$(image_sums)" = "$before" ] || { diff <(echo "$before") <(image_sums) >&2; fail "the images differ after the rollback"; }
+	grep -q "^$pid zdtm-value unpatched" "$img/lup-restore.status" || fail "not recorded as unpatched"
+}
+
+step_check_unpatched() {
+	local p
+	for p in $(tree_pids "$pid"); do
+		[ "$(entry_byte "$p")" != e9 ] || fail "process $p: patched"
+	done
 }
 
 step_check_patched() {
