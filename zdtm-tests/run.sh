@@ -19,7 +19,7 @@ fi
 
 name=$2
 source "$here/../test/lib.sh"
-prog="" args="" steps="" expect=""
+prog="" args="" steps="" expect="" ns=""
 source "$here/tests/$name.desc"
 
 ZB=$LUP_BUILD/zdtm-tests
@@ -54,6 +54,16 @@ step_dump() { next_img; criu_dump "$pid" "$img" -L "$NO_PLUGINS"; }
 step_dump_plugin() { next_img; LUP_PATCH_DIR=$PATCHES criu_dump "$pid" "$img" -L "$PLUGIN_DIR"; }
 step_restore() { criu_restore "$img" -L "$NO_PLUGINS"; }
 step_restore_plugin() { LUP_PATCH_DIR=$PATCHES criu_restore "$img" -L "$PLUGIN_DIR"; }
+# Into new pid and mount namespaces, like the ones dumped: CRIU needs --root for the mounts.
+# The root task gets a new host pid (it is pid 1 of its namespace).
+step_restore_plugin_ns() {
+	LUP_PATCH_DIR=$PATCHES criu_restore "$img" -L "$PLUGIN_DIR" --root / --pidfile "$T/ns.pid"
+	pid=$(cat "$T/ns.pid")
+	track "$pid"
+	ln -s "$T/out.ns" "$T/out.$pid"
+	[ "$(awk '/^NSpid:/ { print $3 }' /proc/"$pid"/status)" = 1 ] || fail "$pid is not pid 1 of a new namespace"
+	[ "$(readlink /proc/"$pid"/ns/mnt)" != "$(readlink /proc/self/ns/mnt)" ] || fail "$pid is in the host's mount namespace"
+}
 step_restore_orig() { criu_restore "$img/lup-orig" -L "$NO_PLUGINS"; }
 step_kill() { kill -9 "$pid"; wait_gone "$pid"; }
 step_copy() { src_img=$img; next_img; cp -a "$src_img" "$img"; }
@@ -153,7 +163,26 @@ step_check_source_untouched() {
 lup-mkpatch -t "$ZB/target" -o "$PATCHES/value.lup" --id zdtm-value "$here/patches/value.c" ||
 	fail "lup-mkpatch failed"
 
-pid=$(start_target "$ZB/$prog" $args -e "$expect")
+# The program as pid 1 of new pid and mount namespaces, its own session; its files are
+# opened inside (CRIU dumps only files of the dumped mounts), inherited ones closed.
+start_in_ns() {
+	local u
+	unshare --pid --mount --fork --mount-proc bash -c 'for f in /proc/self/fd/*; do
+		n=${f##*/}; [ "$n" -le 2 ] || eval "exec $n>&-"; done
+		exec setsid "$@" </dev/null >"$0" 2>&1' "$T/out.ns" "$@" </dev/null >/dev/null 2>&1 &
+	u=$!
+	track "$u"
+	for i in $(seq 100); do [ -s "/proc/$u/task/$u/children" ] && break; sleep 0.02; done
+	pid=$(cat "/proc/$u/task/$u/children")
+	ln -s "$T/out.ns" "$T/out.$pid"
+	track "$pid"
+}
+
+if [ -n "$ns" ]; then
+	start_in_ns "$ZB/$prog" $args -e "$expect"
+else
+	pid=$(start_target "$ZB/$prog" $args -e "$expect")
+fi
 for i in $(seq 200); do grep -q ready "$T/out.$pid" && break; sleep 0.02; done
 grep -q ready "$T/out.$pid" || fail "$prog did not start: $(cat "$T/out.$pid")"
 
