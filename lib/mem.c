@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,20 +14,10 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "page-cache.h"
 #include "pages.h"
 
 #define VMA_FILE_SHARED (1u << 7)
-/*
- * Pages kept after a read, direct-mapped by page number: the unwinder reads a few words
- * at a time from the same stack and .eh_frame pages, one pread each without this.
- */
-#define CACHE_PAGES 128
-
-struct cached_page {
-	uint64_t vaddr;
-	bool valid;
-	uint8_t data[LUP_PAGE_SIZE];
-};
 
 struct lup_mem {
 	const struct lup_dump *d;
@@ -42,41 +31,8 @@ struct lup_mem {
 	VmaEntry **vmas;
 	size_t nr_vmas;
 	int *fds;		/* per VMA: its file, opened on first read; -1 until then */
-	struct cached_page *cache;	/* CACHE_PAGES */
+	struct lup_page_cache *cache;	/* in front of all of the above */
 };
-
-int lup_mem_open(const struct lup_dump *d, const struct lup_proc *p, const char *root,
-		 struct lup_mem **out)
-{
-	struct lup_mem *m = calloc(1, sizeof(*m));
-	size_t i;
-	int ret;
-
-	if (!m)
-		return -ENOMEM;
-	m->d = d;
-	m->p = p;
-	m->root = strdup(root && *root ? root : "/");
-	m->vmas = calloc(p->mm->n_vmas ? p->mm->n_vmas : 1, sizeof(*m->vmas));
-	m->fds = calloc(p->mm->n_vmas ? p->mm->n_vmas : 1, sizeof(*m->fds));
-	m->cache = calloc(CACHE_PAGES, sizeof(*m->cache));
-	if (!m->root || !m->vmas || !m->fds || !m->cache) {
-		lup_mem_close(m);
-		return -ENOMEM;
-	}
-	m->nr_vmas = p->mm->n_vmas;
-	for (i = 0; i < m->nr_vmas; i++) {
-		m->vmas[i] = p->mm->vmas[i];
-		m->fds[i] = -1;
-	}
-	ret = lup_pages_open(d->dir, p->pid, &m->pages);
-	if (ret) {
-		lup_mem_close(m);
-		return ret;
-	}
-	*out = m;
-	return 0;
-}
 
 /* Index of the VMA holding addr, or -1 (binary search: VMAs are sorted and disjoint). */
 static long find_vma(const struct lup_mem *m, uint64_t addr)
@@ -165,49 +121,61 @@ static int read_undumped(struct lup_mem *m, size_t idx, uint64_t addr, void *buf
 	return -ENODATA;
 }
 
-/* The page at vaddr (page aligned), from the cache or read into it. */
-static int get_page(struct lup_mem *m, uint64_t vaddr, const uint8_t **data)
+/*
+ * One whole page: as dumped, else as the file or zeroes give it. VMAs are page aligned
+ * (lup_dump_open checks it): the page lies in one VMA.
+ */
+static int fill_page(void *arg, uint64_t vaddr, uint8_t *page)
 {
-	struct cached_page *c = &m->cache[(vaddr / LUP_PAGE_SIZE) % CACHE_PAGES];
-	long idx;
+	struct lup_mem *m = arg;
+	long idx = find_vma(m, vaddr);
 	int ret;
 
-	if (c->valid && c->vaddr == vaddr) {
-		*data = c->data;
-		return 0;
-	}
-	idx = find_vma(m, vaddr);
 	if (idx < 0)
 		return -EFAULT;
-	c->valid = false;
-	/* VMAs are page aligned (lup_dump_open checks it): the whole page is in this one. */
-	ret = lup_pages_read(m->pages, vaddr, c->data, LUP_PAGE_SIZE);
+	ret = lup_pages_read(m->pages, vaddr, page, LUP_PAGE_SIZE);
 	if (ret == -ENOENT)
-		ret = read_undumped(m, idx, vaddr, c->data, LUP_PAGE_SIZE);
-	if (ret)
+		ret = read_undumped(m, idx, vaddr, page, LUP_PAGE_SIZE);
+	return ret;
+}
+
+int lup_mem_open(const struct lup_dump *d, const struct lup_proc *p, const char *root,
+		 struct lup_mem **out)
+{
+	struct lup_mem *m = calloc(1, sizeof(*m));
+	size_t i;
+	int ret;
+
+	if (!m)
+		return -ENOMEM;
+	m->d = d;
+	m->p = p;
+	m->root = strdup(root && *root ? root : "/");
+	m->vmas = calloc(p->mm->n_vmas ? p->mm->n_vmas : 1, sizeof(*m->vmas));
+	m->fds = calloc(p->mm->n_vmas ? p->mm->n_vmas : 1, sizeof(*m->fds));
+	if (!m->root || !m->vmas || !m->fds) {
+		lup_mem_close(m);
+		return -ENOMEM;
+	}
+	m->nr_vmas = p->mm->n_vmas;
+	for (i = 0; i < m->nr_vmas; i++) {
+		m->vmas[i] = p->mm->vmas[i];
+		m->fds[i] = -1;
+	}
+	ret = lup_pages_open(d->dir, p->pid, &m->pages);
+	if (!ret)
+		ret = lup_page_cache_new(fill_page, m, &m->cache);
+	if (ret) {
+		lup_mem_close(m);
 		return ret;
-	c->vaddr = vaddr;
-	c->valid = true;
-	*data = c->data;
+	}
+	*out = m;
 	return 0;
 }
 
 int lup_mem_read(struct lup_mem *m, uint64_t addr, void *buf, size_t len)
 {
-	while (len) {
-		uint64_t off = addr % LUP_PAGE_SIZE;
-		size_t n = len < LUP_PAGE_SIZE - off ? len : LUP_PAGE_SIZE - off;
-		const uint8_t *page;
-		int ret = get_page(m, addr - off, &page);
-
-		if (ret)
-			return ret;
-		memcpy(buf, page + off, n);
-		addr += n;
-		buf = (char *)buf + n;
-		len -= n;
-	}
-	return 0;
+	return lup_page_cache_read(m->cache, addr, buf, len);
 }
 
 void lup_mem_close(struct lup_mem *m)
@@ -220,7 +188,7 @@ void lup_mem_close(struct lup_mem *m)
 		if (m->fds[i] >= 0)
 			close(m->fds[i]);
 	free(m->fds);
-	free(m->cache);
+	lup_page_cache_free(m->cache);
 	free(m->vmas);
 	lup_pages_close(m->pages);
 	free(m->root);
