@@ -1,0 +1,197 @@
+/*
+ * The stack check of a live, ptrace-stopped thread: registers by PTRACE_GETREGS, memory
+ * by process_vm_readv through a page cache, and the ELF file at each ip from
+ * /proc/TID/maps (read once). libunwind-ptrace would do the same work per frame
+ * (reading the maps, mapping each ELF file, a ptrace call per word read).
+ */
+#define UNW_REMOTE_ONLY
+#include <errno.h>
+#include <libunwind.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+
+#include "err.h"
+#include "log.h"
+#include "page-cache.h"
+#include "pagemap.h"
+#include "stack-walk.h"
+
+#define MAX_MAPS 65536
+
+struct live_map {
+	uint64_t start, end, off;
+	unsigned long dev, inode;	/* inode 0: not a file */
+	bool vdso;			/* the vDSO: an ELF image with no file */
+};
+
+struct live {
+	pid_t pid, tid;
+	size_t nr;
+	struct live_map *maps;		/* as /proc lists them: sorted */
+};
+
+static int parse_map(const char *line, struct live_map *m)
+{
+	unsigned long long s, e, off, ino;
+	unsigned maj, min;
+	int n = 0;
+
+	if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu %n", &s, &e, &off, &maj, &min, &ino, &n) < 6)
+		return -EINVAL;
+	*m = (struct live_map){ s, e, off, (unsigned long)maj << 20 | min, ino,
+				!strncmp(line + n, "[vdso]", 6) };
+	return 0;
+}
+
+/* One more slot in l->maps. */
+static int grow(struct live *l, size_t *cap)
+{
+	void *grown;
+
+	if (l->nr < *cap)
+		return 0;
+	if (l->nr == MAX_MAPS)
+		return -E2BIG;
+	*cap = *cap ? *cap * 2 : 64;
+	grown = realloc(l->maps, *cap * sizeof(*l->maps));
+	if (!grown)
+		return -ENOMEM;
+	l->maps = grown;
+	return 0;
+}
+
+static int read_maps(struct live *l)
+{
+	char path[64], line[4096 + 128];
+	size_t cap = 0;
+	int ret = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)l->tid);
+	f = fopen(path, "r");
+	if (!f) {
+		ret = -errno;
+		pr_err("%s: %s", path, strerror(errno));
+		return ret;
+	}
+	while (!ret && fgets(line, sizeof(line), f)) {
+		ret = grow(l, &cap);
+		if (!ret && !parse_map(line, &l->maps[l->nr]))
+			l->nr++;
+	}
+	fclose(f);
+	if (ret)
+		pr_err("%s: %s", path, strerror(-ret));
+	return ret;
+}
+
+static const struct live_map *map_of(const struct live *l, uint64_t a)
+{
+	size_t i;
+
+	for (i = 0; i < l->nr; i++)
+		if (a >= l->maps[i].start && a < l->maps[i].end)
+			return &l->maps[i];
+	return NULL;
+}
+
+static int elf_at(void *arg, uint64_t ip, uint64_t *head, uint64_t *end)
+{
+	const struct live *l = arg;
+	const struct live_map *m = map_of(l, ip), *h;
+	size_t i;
+
+	if (!m || (!m->inode && !m->vdso))
+		return -ENOENT;
+	*end = m->end;
+	*head = m->start;
+	if (m->vdso)
+		return 0;
+	/* Segments of one file are mapped upwards from its header: search down from m. */
+	for (i = (size_t)(m - l->maps) + 1; i-- > 0;) {
+		h = &l->maps[i];
+		if (h->inode == m->inode && h->dev == m->dev && h->off == 0) {
+			*head = h->start;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+/* A whole page for the cache; -EFAULT when it is not mapped readable. */
+static int fill_page(void *arg, uint64_t vaddr, uint8_t *page)
+{
+	const struct live *l = arg;
+	struct iovec local = { page, LUP_PAGE_SIZE }, remote = { (void *)(uintptr_t)vaddr, LUP_PAGE_SIZE };
+
+	return process_vm_readv(l->pid, &local, 1, &remote, 1, 0) == (ssize_t)LUP_PAGE_SIZE ? 0 : -EFAULT;
+}
+
+static int read_cached(void *arg, uint64_t addr, void *buf, size_t len)
+{
+	return lup_page_cache_read(arg, addr, buf, len);
+}
+
+static void get_regs(const struct user_regs_struct *r, uint64_t *regs)
+{
+	regs[UNW_X86_64_RAX] = r->rax;
+	regs[UNW_X86_64_RDX] = r->rdx;
+	regs[UNW_X86_64_RCX] = r->rcx;
+	regs[UNW_X86_64_RBX] = r->rbx;
+	regs[UNW_X86_64_RSI] = r->rsi;
+	regs[UNW_X86_64_RDI] = r->rdi;
+	regs[UNW_X86_64_RBP] = r->rbp;
+	regs[UNW_X86_64_RSP] = r->rsp;
+	regs[UNW_X86_64_R8] = r->r8;
+	regs[UNW_X86_64_R9] = r->r9;
+	regs[UNW_X86_64_R10] = r->r10;
+	regs[UNW_X86_64_R11] = r->r11;
+	regs[UNW_X86_64_R12] = r->r12;
+	regs[UNW_X86_64_R13] = r->r13;
+	regs[UNW_X86_64_R14] = r->r14;
+	regs[UNW_X86_64_R15] = r->r15;
+	regs[UNW_X86_64_RIP] = r->rip;
+}
+
+static int check(struct live *l, struct lup_page_cache *c, const struct user_regs_struct *regs,
+		 const struct lup_range *ranges, size_t nr)
+{
+	struct lup_unwind_src u = { .rd = read_cached, .rd_arg = c, .elf_at = elf_at, .elf_arg = l };
+	const struct live_map *stack;
+	bool complete;
+	int ret;
+
+	get_regs(regs, u.regs);
+	ret = lup_stack_walk(&u, l->pid, l->tid, ranges, nr, &complete);
+	/* Conservative where the chain is incomplete: any word of the stack may be a return address. */
+	stack = map_of(l, regs->rsp);
+	if (!ret && !complete && stack)
+		ret = lup_stack_scan(read_cached, c, regs->rsp, stack->end, l->pid, l->tid, ranges, nr);
+	return ret;
+}
+
+int lup_stack_check_ptrace(pid_t pid, pid_t tid, const struct lup_range *ranges, size_t nr)
+{
+	struct live l = { .pid = pid, .tid = tid };
+	struct user_regs_struct regs;
+	struct lup_page_cache *c = NULL;
+	int ret = 0;
+
+	if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) < 0) {
+		ret = -errno;
+		pr_err("thread %d: PTRACE_GETREGS: %s", tid, strerror(errno));
+	}
+	if (!ret)
+		ret = read_maps(&l);
+	if (!ret)
+		ret = lup_page_cache_new(fill_page, &l, &c);
+	if (!ret)
+		ret = check(&l, c, &regs, ranges, nr);
+	lup_page_cache_free(c);
+	free(l.maps);
+	return ret;
+}
