@@ -1,5 +1,6 @@
 /*
- * lup-rewrite: inspects a CRIU checkpoint directory (--show) and applies patches to it.
+ * lup-rewrite: inspects a CRIU checkpoint directory (--show), lists the patches applied
+ * to its processes (--list), applies patches to it and reverts them (--revert).
  * main() is a list of steps: parse the options, run the selected mode, map the
  * library's error to an exit status (imgtool/exit-status.h).
  */
@@ -12,7 +13,9 @@
 #include "dump.h"
 #include "err.h"
 #include "exit-status.h"
+#include "list.h"
 #include "patch.h"
+#include "revert.h"
 #include "rewrite.h"
 #include "show.h"
 
@@ -20,6 +23,8 @@ enum mode {
 	MODE_NONE,
 	MODE_SHOW,
 	MODE_REWRITE,
+	MODE_LIST,
+	MODE_REVERT,
 	MODE_HELP,
 };
 
@@ -27,7 +32,8 @@ struct opts {
 	enum mode mode;
 	const char *dir;	/* the checkpoint directory */
 	bool json;
-	const char *out, *root;	/* rewrite: -o, --root */
+	const char *out, *root;	/* rewrite, revert: -o, --root */
+	const char *revert_id;	/* revert: --revert ID; NULL with --all */
 	const char **patches;	/* rewrite: every -p, in order */
 	size_t nr_patches;
 };
@@ -36,12 +42,16 @@ static void usage(FILE *out)
 {
 	fputs("usage: lup-rewrite --show DIR [--json]\n"
 	      "       lup-rewrite -p PATCH [-p PATCH ...] -D IMG_DIR -o OUT_DIR [--root DIR]\n"
+	      "       lup-rewrite --list -D IMG_DIR [--json] [--root DIR]\n"
+	      "       lup-rewrite --revert ID|--all -D IMG_DIR -o OUT_DIR [--root DIR]\n"
 	      "  --show DIR   print the processes, threads, VMAs and pages of checkpoint DIR\n"
 	      "  --json       print it as JSON\n"
 	      "  -p PATCH     apply this patch (repeatable; applied in order)\n"
 	      "  -D IMG_DIR   the checkpoint to patch (never modified)\n"
 	      "  -o OUT_DIR   the new checkpoint, linked to IMG_DIR (must not exist)\n"
 	      "  --root DIR   where the checkpoint's file paths resolve (default /)\n"
+	      "  --list       print the patches applied to each process of IMG_DIR\n"
+	      "  --revert ID  revert patch ID in every process that has it (--all: every patch)\n"
 	      "See lup-rewrite(1).\n", out);
 }
 
@@ -63,6 +73,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "show", required_argument, NULL, 's' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "root", required_argument, NULL, 'r' },
+		{ "list", no_argument, NULL, 'l' },
+		{ "revert", required_argument, NULL, 'R' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -90,6 +103,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'r':
 			o->root = optarg;
 			break;
+		case 'l':
+			o->mode = MODE_LIST;
+			break;
+		case 'R':
+		case 'a':
+			o->mode = MODE_REVERT;
+			o->revert_id = c == 'R' ? optarg : NULL;
+			break;
 		case 'h':
 			o->mode = MODE_HELP;
 			return 0;
@@ -100,9 +121,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (o->mode == MODE_NONE && o->nr_patches)
 		o->mode = MODE_REWRITE;
-	if (optind < argc || o->mode == MODE_NONE || (o->json && o->mode != MODE_SHOW) ||
-	    (o->mode == MODE_REWRITE) != (o->out != NULL) ||
-	    (o->mode == MODE_REWRITE && !o->dir) || (o->root && o->mode != MODE_REWRITE)) {
+	if (optind < argc || o->mode == MODE_NONE ||
+	    (o->json && o->mode != MODE_SHOW && o->mode != MODE_LIST) ||
+	    (o->mode == MODE_REWRITE || o->mode == MODE_REVERT) != (o->out != NULL) ||
+	    (o->mode != MODE_SHOW && o->mode != MODE_HELP && !o->dir) ||
+	    (o->root && o->mode == MODE_SHOW) || (o->nr_patches && o->mode != MODE_REWRITE)) {
 		usage(stderr);
 		return LUP_EXIT_USAGE;
 	}
@@ -145,6 +168,26 @@ static int run_rewrite(const struct opts *o)
 	return ret;
 }
 
+static int run_list(const struct opts *o)
+{
+	int ret = lup_list_dump(o->dir, o->root, o->json ? LUP_LIST_JSON : LUP_LIST_TEXT, stdout);
+
+	if (ret)
+		fprintf(stderr, "lup-rewrite: %s\n", lup_strerror(ret));
+	return ret;
+}
+
+static int run_revert(const struct opts *o)
+{
+	struct lup_revert_opts ro = { .img_dir = o->dir, .out_dir = o->out, .root = o->root,
+				      .id = o->revert_id };
+	int ret = lup_revert(&ro);
+
+	if (ret)
+		fprintf(stderr, "lup-rewrite: %s\n", lup_strerror(ret));
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { MODE_NONE };
@@ -158,6 +201,12 @@ int main(int argc, char **argv)
 		break;
 	case MODE_REWRITE:
 		ret = run_rewrite(&o);
+		break;
+	case MODE_LIST:
+		ret = run_list(&o);
+		break;
+	case MODE_REVERT:
+		ret = run_revert(&o);
 		break;
 	case MODE_HELP:
 		usage(stdout);

@@ -16,6 +16,7 @@
 #include "err.h"
 #include "live-priv.h"
 #include "log.h"
+#include "record-chain.h"
 
 /* What a mapped file is, read once per (device, inode) for the whole tree. */
 struct mapped_file {
@@ -113,6 +114,27 @@ static void cache_free(struct file_cache *c)
 	free(c->f);
 }
 
+/* Entries that differ: p may still go on top of recorded patches (the stacking rule). */
+static bool stacks(pid_t pid, const LupPatch *p, uint64_t bias)
+{
+	uint8_t saved[LUP_JMP_SIZE];
+	struct lup_space *s = NULL;
+	struct lup_chain *c = NULL;
+	const char *below;
+	int ret = lup_space_live(pid, &s);
+
+	if (!ret)
+		ret = lup_chain_open(s, &c);
+	if (!ret)
+		ret = lup_chain_check_patch(c, p);
+	for (size_t i = 0; !ret && i < p->n_funcs; i++)
+		ret = lup_chain_check_func(c, p, p->funcs[i], bias + p->funcs[i]->target_value,
+					   saved, &below);
+	lup_chain_free(c);
+	lup_space_free(s);
+	return !ret;
+}
+
 /* Whether each replaced entry still holds the bytes the patch was built against. */
 static void check_entries(int mem, pid_t pid, const LupPatch *p, uint64_t bias,
 			  struct patch_seen *s)
@@ -127,6 +149,8 @@ static void check_entries(int mem, pid_t pid, const LupPatch *p, uint64_t bias,
 		if (len <= sizeof(buf) && pread(mem, buf, len, (off_t)addr) == (ssize_t)len &&
 		    memcmp(buf, fn->orig_bytes.data, len) == 0)
 			continue;
+		if (stacks(pid, p, bias))
+			break;
 		if (!s->pid) {
 			s->pid = pid;
 			s->func = fn->name;

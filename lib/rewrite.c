@@ -17,6 +17,7 @@
 #include "mem.h"
 #include "overlay.h"
 #include "place.h"
+#include "record-chain.h"
 #include "rewrite.h"
 #include "stack-check.h"
 #include "target.h"
@@ -35,32 +36,30 @@ struct proc_rw {
 	struct lup_overlay ov;
 	struct lup_bind bind;
 	bool bind_open, changed;
+	struct lup_space *space;	/* the patch records, for the stacking rule */
+	struct lup_chain *chain;
 };
 
-/* Old entries must hold what the patch was built against. */
-static int check_entries(struct proc_rw *rw, const LupPatch *patch, uint64_t bias)
+/* What each old entry holds before the patch's jump goes there (lup_chain_check_func). */
+struct entry_state {
+	uint8_t saved[LUP_JMP_SIZE];
+	const char *below;
+};
+
+/*
+ * Old entries must hold what the patch was built against, or the jump of a recorded patch
+ * it may go on top of (the stacking rule, Documentation/lifecycle.md).
+ */
+static int check_entries(struct proc_rw *rw, const LupPatch *patch, uint64_t bias,
+			 struct entry_state *es)
 {
-	uint8_t cur[LUP_JMP_SIZE];
 	size_t i;
-	int ret;
+	int ret = lup_chain_check_patch(rw->chain, patch);
 
-	for (i = 0; i < patch->n_funcs; i++) {
-		const LupFunc *f = patch->funcs[i];
-		uint64_t at = bias + f->target_value;
-
-		ret = lup_overlay_read(&rw->ov, at, cur, sizeof(cur));
-		if (ret) {
-			pr_err("%s: cannot read %s at 0x%" PRIx64 ": %s", rw->who, f->name, at,
-			       lup_strerror(ret));
-			return ret == -EFAULT || ret == -ENOENT ? -LUP_EBADIMG : ret;
-		}
-		if (f->orig_bytes.len != LUP_JMP_SIZE || memcmp(cur, f->orig_bytes.data, LUP_JMP_SIZE)) {
-			pr_err("%s: patch %s does not apply to %s at 0x%" PRIx64 ": %s", rw->who, patch->id,
-			       f->name, at, cur[0] == 0xe9 ? "already patched" : "other build");
-			return -LUP_ENOTAPPLIC;
-		}
-	}
-	return 0;
+	for (i = 0; !ret && i < patch->n_funcs; i++)
+		ret = lup_chain_check_func(rw->chain, patch, patch->funcs[i],
+					   bias + patch->funcs[i]->target_value, es[i].saved, &es[i].below);
+	return ret == -EFAULT || ret == -ENOENT ? -LUP_EBADIMG : ret;
 }
 
 static int check_stacks(struct proc_rw *rw, const LupPatch *patch, uint64_t bias)
@@ -83,7 +82,9 @@ static int place_patch(struct proc_rw *rw, const LupPatch *patch, uint64_t bias,
 	struct lup_place_vma *v = calloc(mm->n_vmas + 1, sizeof(*v));
 	uint64_t *from = calloc(patch->n_funcs + 1, sizeof(*from));
 	uint64_t *to = calloc(patch->n_funcs + 1, sizeof(*to));
-	struct lup_place_req req = { .size = patch->image_size, .from = from, .to_off = to,
+	/* the record's VMA goes right after the image: placed together */
+	struct lup_place_req req = { .size = patch->image_size + lup_record_vma_size(patch),
+				     .from = from, .to_off = to,
 				     .nr_from = patch->n_funcs, .nr_to = patch->n_funcs,
 				     .min_addr = lup_mmap_min_addr() };
 	size_t i;
@@ -196,13 +197,43 @@ static int write_jumps(struct proc_rw *rw, const LupPatch *patch, uint64_t bias,
 	return ret;
 }
 
+/* The patch's record in a read-only VMA after its image; the chain keeps it. */
+static int write_record(struct proc_rw *rw, const LupPatch *patch, uint64_t bias, uint64_t base,
+			const struct entry_state *es)
+{
+	uint64_t self = base + patch->image_size;
+	uint8_t *buf = NULL;
+	LupRecord *r;
+	size_t i;
+	int ret = lup_record_new(patch, lup_records_next_seq(&rw->chain->rs), self, base, &r);
+
+	for (i = 0; !ret && i < patch->n_funcs; i++) {
+		const LupFunc *f = patch->funcs[i];
+
+		ret = lup_record_add_func(r, f->name, bias + f->target_value, f->target_size,
+					  es[i].saved, base + f->new_offset, es[i].below);
+	}
+	if (!ret)
+		ret = lup_record_pack(r, &buf);
+	if (!ret)
+		ret = add_vma(rw->p->mm, self, self + r->self_size, PROT_READ);
+	if (!ret)
+		ret = lup_overlay_write(&rw->ov, self, buf, r->self_size, true);
+	free(buf);
+	if (ret == -E2BIG)
+		pr_err("%s: the record of patch %s is too large", rw->who, patch->id);
+	if (ret)
+		lup_record_free(r);
+	return ret ? ret : lup_chain_add(rw->chain, r);
+}
+
 static int apply_patch(struct proc_rw *rw, const LupPatch *patch, const struct lup_target *t)
 {
+	struct entry_state *es = calloc(patch->n_funcs + 1, sizeof(*es));
 	uint8_t *img = NULL;
 	uint64_t base;
-	int ret;
+	int ret = es ? check_entries(rw, patch, t->bias, es) : -ENOMEM;
 
-	ret = check_entries(rw, patch, t->bias);
 	if (!ret)
 		ret = check_stacks(rw, patch, t->bias);
 	if (!ret)
@@ -213,7 +244,10 @@ static int apply_patch(struct proc_rw *rw, const LupPatch *patch, const struct l
 		ret = map_segments(rw, patch, base, img);
 	if (!ret)
 		ret = write_jumps(rw, patch, t->bias, base);
+	if (!ret)
+		ret = write_record(rw, patch, t->bias, base, es);
 	free(img);
+	free(es);
 	if (!ret) {
 		pr_info("%s: patch %s placed at 0x%" PRIx64, rw->who, patch->id, base);
 		rw->changed = true;
@@ -229,6 +263,10 @@ static int rewrite_proc(struct proc_rw *rw, const struct lup_rewrite_opts *o, si
 	int ret = lup_mem_open(rw->d, rw->p, rw->root, &rw->mem);
 
 	rw->ov.mem = rw->mem;
+	if (!ret)
+		ret = lup_space_dump(rw->d, rw->p, rw->mem, &rw->space);
+	if (!ret)
+		ret = lup_chain_open(rw->space, &rw->chain);
 	for (i = 0; !ret && i < o->nr_patches; i++) {
 		ret = lup_target_find(rw->d, rw->p, o->patches[i], rw->root, &t);
 		if (ret <= 0)
@@ -245,6 +283,8 @@ static void release_proc(struct proc_rw *rw)
 	if (rw->bind_open)
 		lup_bind_close(&rw->bind);
 	lup_overlay_free(&rw->ov);
+	lup_chain_free(rw->chain);
+	lup_space_free(rw->space);
 	if (rw->mem)
 		lup_mem_close(rw->mem);
 }
