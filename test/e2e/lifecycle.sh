@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# The patch lifecycle with the real CRIU (Documentation/lifecycle.md): patch, list,
+# the same patch refused, revert, list empty, second revert refused, patch again; two
+# patches stacked on one function reverted in both orders; a declared expectation
+# refusing the wrong order. Patches go in with `lup patch`; every list and revert dumps
+# the process, reads or rewrites the checkpoint with lup-rewrite --list / --revert and
+# restores it, so the records also cross many dumps and restores. The counter continues
+# through all of it.
+source "$(dirname "$0")/../lib.sh"
+
+PROG=$LUP_BUILD/test/progs/lifecycle
+SRC=$LUP_TOP/test/lifecycle
+export CRIU
+
+lines() { grep -c . "$T/out.$1" || true; }
+
+wait_lines() { # pid n
+	local want=$(($(lines "$1") + $2)) i
+	for i in $(seq 500); do [ "$(lines "$1")" -ge "$want" ] && return 0; sleep 0.01; done
+	fail "process $1 printed nothing new"
+}
+
+# "WORD MARK" of the process's last line, after it printed a few more.
+now() { wait_lines "$1" 3; tail -n 1 "$T/out.$1" | awk '{ print $2, $3 }'; }
+
+expect() { # pid "WORD MARK" what
+	local got; got=$(now "$1")
+	[ "$got" = "$2" ] || fail "$3: the process prints \"$got\", expected \"$2\""
+	alive "$1" || fail "$3: process $1 is gone"
+	[ "$(tids "$1")" = "$tids0" ] || fail "$3: thread ids changed"
+}
+
+check_counter() {
+	awk '$1 != prev + 1 && NR > 1 { print "line " NR ": " $0 " after " prev; bad = 1 }
+	     { prev = $1 } END { exit bad }' "$T/out.$1" || fail "counter did not continue"
+}
+
+# Runs a lup command; its exit status in $rc, stdout in $T/cmd.out.
+run() {
+	rc=0
+	"$@" >"$T/cmd.out" 2>"$T/cmd.err" || rc=$?
+	sed 's/^/  | /' "$T/cmd.err"
+}
+
+ok() { run "$@"; [ "$rc" = 0 ] || fail "$* exited $rc"; }
+refused() { # status cmd...
+	local want=$1; shift
+	run "$@"
+	[ "$rc" = "$want" ] || fail "$* exited $rc, expected $want"
+}
+
+n=0
+# Dumps pid into a new directory $D.
+freeze() { n=$((n + 1)); D=$T/img$n; criu_dump "$1" "$D"; }
+
+# The ids of the patches applied to pid, in sequence order (dump, list, restore).
+listed() {
+	freeze "$1"
+	lup-rewrite --list --json -D "$D" >"$T/list.json"
+	criu_restore "$D"
+	grep -o '"id": "[^"]*"' "$T/list.json" | cut -d'"' -f4 | tr '\n' ' ' || true
+}
+
+# Dumps pid, runs lup-rewrite ARGS -D dump -o out, restores out (the dump when refused).
+revert() { # pid args...
+	local pid=$1; shift
+	freeze "$pid"
+	run lup-rewrite "$@" -D "$D" -o "$D.out"
+	if [ "$rc" = 0 ]; then criu_restore "$D.out"; else criu_restore "$D"; fi
+}
+
+lup-mkpatch -t "$PROG" -o "$T/fix-a.lup" "$SRC/fix-a.c"
+lup-mkpatch -t "$PROG" -o "$T/fix-b.lup" "$SRC/fix-b.c"
+lup-mkpatch -t "$PROG" -o "$T/fix-c.lup" --expects fix-a "$SRC/fix-c.c"
+
+pid=$(start_target "$PROG")
+wait_lines "$pid" 3
+tids0=$(tids "$pid")
+expect "$pid" "old plain" "start"
+
+note "patch, list, the same patch again, revert, list, revert again, patch again"
+ok lup patch -p "$T/fix-a.lup" "$pid"
+expect "$pid" "a marked" "patched with A"
+ids=$(listed "$pid"); [ "$ids" = "fix-a " ] || fail "list after A: $ids"
+freeze "$pid"
+ok lup-rewrite --list -D "$D"
+criu_restore "$D"
+grep -q "fix-a: .*lifecycle" "$T/cmd.out" || fail "text list: $(cat "$T/cmd.out")"
+refused 4 lup patch -p "$T/fix-a.lup" "$pid"
+expect "$pid" "a marked" "A refused twice"
+revert "$pid" --revert fix-a; [ "$rc" = 0 ] || fail "revert A: exit $rc"
+expect "$pid" "old plain" "A reverted"
+ids=$(listed "$pid"); [ -z "$ids" ] || fail "list after revert: $ids"
+revert "$pid" --revert fix-a; [ "$rc" = 4 ] || fail "second revert: exit $rc"
+expect "$pid" "old plain" "second revert refused"
+ok lup patch -p "$T/fix-a.lup" "$pid"
+expect "$pid" "a marked" "patched with A again"
+
+note "B stacked on A, reverted bottom first, then top first"
+ok lup patch -p "$T/fix-b.lup" "$pid"
+expect "$pid" "b marked" "B on A"
+listed "$pid" >/dev/null; grep -q '"below": "fix-a"' "$T/list.json" || fail "B is not listed on A"
+revert "$pid" --revert fix-a; [ "$rc" = 0 ] || fail "revert A: exit $rc"
+expect "$pid" "b plain" "A reverted from under B"
+revert "$pid" --revert fix-b; [ "$rc" = 0 ] || fail "revert B: exit $rc"
+expect "$pid" "old plain" "then B reverted"
+ok lup patch -p "$T/fix-a.lup" "$pid"
+ok lup patch -p "$T/fix-b.lup" "$pid"
+revert "$pid" --revert fix-b; [ "$rc" = 0 ] || fail "revert B: exit $rc"
+expect "$pid" "a marked" "B reverted from A"
+revert "$pid" --revert fix-a; [ "$rc" = 0 ] || fail "revert A: exit $rc"
+expect "$pid" "old plain" "then A reverted"
+
+note "C expects A: not applied without it, and A cannot go first"
+refused 4 lup patch -p "$T/fix-c.lup" "$pid"
+ok lup patch -p "$T/fix-a.lup" "$pid"
+ok lup patch -p "$T/fix-c.lup" "$pid"
+expect "$pid" "c marked" "C on A"
+revert "$pid" --revert fix-a; [ "$rc" = 4 ] || fail "A under C: exit $rc"
+expect "$pid" "c marked" "A refused under C"
+revert "$pid" --all; [ "$rc" = 0 ] || fail "--all: exit $rc"
+expect "$pid" "old plain" "all reverted"
+ids=$(listed "$pid"); [ -z "$ids" ] || fail "list after --all: $ids"
+
+note "a checkpoint of a patched process: list and revert in the images, then again after restore"
+ok lup patch -p "$T/fix-a.lup" "$pid"
+ok lup patch -p "$T/fix-b.lup" "$pid"
+criu_dump "$pid" "$T/d1"
+ok lup-rewrite --list -D "$T/d1"
+grep -q "fix-a" "$T/cmd.out" && grep -q "fix-b" "$T/cmd.out" || fail "images list: $(cat "$T/cmd.out")"
+ok lup-rewrite --revert fix-b -D "$T/d1" -o "$T/d2"
+ok lup-rewrite --list --json -D "$T/d2"
+! grep -q '"fix-b"' "$T/cmd.out" || fail "fix-b still listed in the reverted images"
+refused 4 lup-rewrite --revert fix-b -D "$T/d2" -o "$T/d3"
+criu_restore "$T/d2"
+expect "$pid" "a marked" "restored with B reverted"
+ids=$(listed "$pid"); [ "$ids" = "fix-a " ] || fail "list after restore: $ids"
+revert "$pid" --revert fix-a; [ "$rc" = 0 ] || fail "revert A after restore: exit $rc"
+expect "$pid" "old plain" "A reverted after the restore"
+check_counter "$pid"
+kill -9 "$pid"
