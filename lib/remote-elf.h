@@ -2,7 +2,7 @@
 #ifndef LUP_REMOTE_ELF_H
 #define LUP_REMOTE_ELF_H
 
-#include <elf.h>	/* lib/elf.h, which includes the system <elf.h> */
+#include <elf.h>
 #include <stddef.h>
 #include <stdint.h>
 

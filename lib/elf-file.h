@@ -1,12 +1,6 @@
 /* ELF files through libelf: type, build-id, PT_TLS, and symbol lookup by hash map. */
-/*
- * lib/ is on the include path, so the <elf.h> that libelf and others include lands
- * here: pass it on to the system's (outside the guard, which would hide it otherwise).
- */
-#include_next <elf.h>
-
-#ifndef LUP_ELF_H
-#define LUP_ELF_H
+#ifndef LUP_ELF_FILE_H
+#define LUP_ELF_FILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
