@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "bind.h"
-#include "elf.h"
+#include "elf-file.h"
 #include "err.h"
 #include "log.h"
 #include "tls.h"

@@ -4,7 +4,7 @@
 
 #include <gelf.h>
 
-#include "elf.h"
+#include "elf-file.h"
 
 struct lup_symtab {
 	struct lup_sym *syms;

@@ -12,7 +12,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
-#include "elf.h"
+#include "elf-file.h"
 #include "err.h"
 #include "live-priv.h"
 #include "log.h"

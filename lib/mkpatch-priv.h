@@ -5,7 +5,7 @@
 #include <gelf.h>
 #include <stdbool.h>
 
-#include "elf.h"
+#include "elf-file.h"
 #include "hashmap.h"
 #include "mkpatch.h"
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "elf.h"
+#include "elf-file.h"
 #include "err.h"
 #include "log.h"
 #include "target.h"

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 
-#include "elf.h"
+#include "elf-file.h"
 #include "err.h"
 #include "log.h"
 #include "tls.h"

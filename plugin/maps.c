@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "elf.h"
+#include "elf-file.h"
 #include "err.h"
 #include "log.h"
 #include "plugin.h"

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "elf.h"
+#include "elf-file.h"
 #include "err.h"
 
 static char dir[] = "/tmp/lup-test-elf.XXXXXX";

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "elf.h"
+#include "elf-file.h"
 #include "err.h"
 #include "stack-check.h"
 
