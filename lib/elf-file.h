@@ -2,6 +2,7 @@
 #ifndef LUP_ELF_FILE_H
 #define LUP_ELF_FILE_H
 
+#include <elf.h>	/* STT_* and STB_* of struct lup_sym */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
