@@ -97,6 +97,25 @@ static int unpack(const char *path, const uint8_t *buf, size_t len, LupPatch **o
 	return 0;
 }
 
+int lup_patch_parse(const void *buf, size_t len, const char *name, LupPatch **out)
+{
+	int ret;
+
+	if (len < HEADER_SIZE) {
+		pr_err("%s: truncated: %zu bytes, not even a header", name, len);
+		return -LUP_EBADPATCH;
+	}
+	ret = unpack(name, buf, len, out);
+	if (ret)
+		return ret;
+	ret = lup_patch_validate(*out, name);
+	if (ret) {
+		lup_patch_free(*out);
+		*out = NULL;
+	}
+	return ret;
+}
+
 int lup_patch_read(const char *path, LupPatch **out)
 {
 	uint8_t *buf = NULL;
@@ -105,15 +124,8 @@ int lup_patch_read(const char *path, LupPatch **out)
 
 	if (ret)
 		return ret;
-	ret = unpack(path, buf, len, out);
+	ret = lup_patch_parse(buf, len, path, out);
 	free(buf);
-	if (ret)
-		return ret;
-	ret = lup_patch_validate(*out, path);
-	if (ret) {
-		lup_patch_free(*out);
-		*out = NULL;
-	}
 	return ret;
 }
 

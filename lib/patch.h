@@ -20,6 +20,8 @@ typedef LupPatch lup_patch_t;
  * inside writable segments). -LUP_EBADPATCH, reported naming the file and the field.
  */
 int lup_patch_read(const char *path, LupPatch **out);
+/* The same checks on a patch file's bytes; name is used in messages. */
+int lup_patch_parse(const void *buf, size_t len, const char *name, LupPatch **out);
 int lup_patch_validate(const LupPatch *p, const char *path);
 /* Writes through a temporary file and rename. */
 int lup_patch_write(const char *path, const LupPatch *p);
