@@ -19,6 +19,15 @@
 #include "log.h"
 #include "vma.h"
 
+/* The directory being written. */
+struct out {
+	char *final;		/* OUT_DIR */
+	char *tmp;		/* OUT_DIR.tmp-XXXXXX next to it */
+	int dirfd;
+};
+
+static void out_abort(struct out *o);
+
 static int add_pme(struct lup_pagemap *pm, uint64_t vaddr, uint64_t nr, uint32_t flags)
 {
 	struct lup_pme *e = &pm->e[pm->nr - (pm->nr ? 1 : 0)];
@@ -77,8 +86,8 @@ static int check_mm(const struct lup_proc *p, const char *img_path)
 }
 
 /* Merges the old ranges (as PE_PARENT) with the changed pages, both sorted. */
-int lup_out_pagemap(const struct lup_proc *p, const char *img_path, const struct lup_overlay *o,
-		    uint32_t pages_id, struct lup_pagemap *out)
+static int out_pagemap(const struct lup_proc *p, const char *img_path, const struct lup_overlay *o,
+		       uint32_t pages_id, struct lup_pagemap *out)
 {
 	const struct lup_pagemap *old = p->pagemap;
 	size_t i, k = 0;
@@ -131,7 +140,7 @@ int lup_out_pagemap(const struct lup_proc *p, const char *img_path, const struct
 	return ret;
 }
 
-int lup_out_pages_id(int img_dirfd, uint32_t *id)
+static int out_pages_id(int img_dirfd, uint32_t *id)
 {
 	int fd = dup(img_dirfd);
 	DIR *dir = fd < 0 ? NULL : fdopendir(fd);
@@ -177,7 +186,7 @@ static char *relative_path(const char *from, const char *to)
 	return out;
 }
 
-static int make_parent_link(const char *img_dir, struct lup_out *o)
+static int make_parent_link(const char *img_dir, struct out *o)
 {
 	char img_real[PATH_MAX], out_parent[PATH_MAX], *copy = strdup(o->final), *rel = NULL;
 	int ret = 0;
@@ -198,7 +207,7 @@ static int make_parent_link(const char *img_dir, struct lup_out *o)
 	return ret;
 }
 
-int lup_out_begin(const char *img_dir, const char *out_dir, struct lup_out *o)
+static int out_begin(const char *img_dir, const char *out_dir, struct out *o)
 {
 	struct stat st;
 	int ret;
@@ -212,18 +221,18 @@ int lup_out_begin(const char *img_dir, const char *out_dir, struct lup_out *o)
 	o->final = strdup(out_dir);
 	if (!o->final || asprintf(&o->tmp, "%s.tmp-XXXXXX", out_dir) < 0) {
 		o->tmp = NULL;
-		lup_out_abort(o);
+		out_abort(o);
 		return -ENOMEM;
 	}
 	if (!mkdtemp(o->tmp) || (o->dirfd = open(o->tmp, O_RDONLY | O_DIRECTORY)) < 0) {
 		ret = -errno;
 		pr_err("%s: %s", o->tmp, strerror(errno));
-		lup_out_abort(o);
+		out_abort(o);
 		return ret;
 	}
 	ret = make_parent_link(img_dir, o);
 	if (ret)
-		lup_out_abort(o);
+		out_abort(o);
 	return ret;
 }
 
@@ -258,8 +267,8 @@ static bool is_image(const char *name)
 	return len > 4 && !strcmp(name + len - 4, ".img");
 }
 
-int lup_out_link_images(struct lup_out *o, int img_dirfd, const char *img_dir,
-			bool (*skip)(const char *name, void *arg), void *arg)
+static int out_link_images(struct out *o, int img_dirfd, const char *img_dir,
+			   bool (*skip)(const char *name, void *arg), void *arg)
 {
 	int fd = dup(img_dirfd), ret = 0;
 	DIR *dir = fd < 0 ? NULL : fdopendir(fd);
@@ -284,7 +293,7 @@ int lup_out_link_images(struct lup_out *o, int img_dirfd, const char *img_dir,
 	return ret;
 }
 
-static int write_pages(struct lup_out *o, const struct lup_pagemap *pm,
+static int write_pages(struct out *o, const struct lup_pagemap *pm,
 		       const struct lup_overlay *ov)
 {
 	char name[64];
@@ -305,8 +314,8 @@ static int write_pages(struct lup_out *o, const struct lup_pagemap *pm,
 	return ret;
 }
 
-int lup_out_write_proc(struct lup_out *o, const struct lup_proc *p, const struct lup_pagemap *pm,
-		       const struct lup_overlay *ov)
+static int out_write_proc(struct out *o, const struct lup_proc *p, const struct lup_pagemap *pm,
+			  const struct lup_overlay *ov)
 {
 	int ret = lup_img_write(o->dirfd, o->tmp, p->mm_img, p->pid);
 
@@ -318,7 +327,7 @@ int lup_out_write_proc(struct lup_out *o, const struct lup_proc *p, const struct
 	return ret;
 }
 
-int lup_out_commit(struct lup_out *o)
+static int out_commit(struct out *o)
 {
 	if (fsync(o->dirfd) || renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->final, RENAME_NOREPLACE)) {
 		pr_err("%s: %s", o->final, strerror(errno));
@@ -331,7 +340,7 @@ int lup_out_commit(struct lup_out *o)
 	return 0;
 }
 
-void lup_out_abort(struct lup_out *o)
+static void out_abort(struct out *o)
 {
 	DIR *dir = o->dirfd >= 0 ? fdopendir(o->dirfd) : NULL;
 	struct dirent *de;
@@ -350,4 +359,78 @@ void lup_out_abort(struct lup_out *o)
 	free(o->final);
 	memset(o, 0, sizeof(*o));
 	o->dirfd = -1;
+}
+
+int lup_out_set_add(struct lup_out_set *set, const struct lup_proc *p, const struct lup_overlay *ov)
+{
+	struct lup_out_proc *n = realloc(set->procs, (set->nr + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	set->procs = n;
+	set->procs[set->nr++] = (struct lup_out_proc){ p, ov };
+	return 0;
+}
+
+void lup_out_set_free(struct lup_out_set *set)
+{
+	free(set->procs);
+	*set = (struct lup_out_set){ 0 };
+}
+
+/* The images of a changed process are written anew; every other image is linked. */
+static bool is_changed_image(const char *name, void *arg)
+{
+	const struct lup_out_set *set = arg;
+	char buf[64];
+
+	for (size_t i = 0; i < set->nr; i++) {
+		const struct lup_proc *p = set->procs[i].p;
+
+		snprintf(buf, sizeof(buf), "mm-%d.img", (int)p->pid);
+		if (!strcmp(name, buf))
+			return true;
+		snprintf(buf, sizeof(buf), "pagemap-%d.img", (int)p->pid);
+		if (!strcmp(name, buf))
+			return true;
+		snprintf(buf, sizeof(buf), "pages-%u.img", p->pagemap->pages_id);
+		if (!strcmp(name, buf))
+			return true;
+	}
+	return false;
+}
+
+static int write_dir(const struct lup_dump *d, const char *out_dir, const struct lup_out_set *set,
+		     const struct lup_pagemap *pms)
+{
+	struct out out;
+	int ret = out_begin(d->dir, out_dir, &out);
+
+	if (ret)
+		return ret;
+	ret = out_link_images(&out, d->dirfd, d->dir, is_changed_image, (void *)set);
+	for (size_t i = 0; !ret && i < set->nr; i++)
+		ret = out_write_proc(&out, set->procs[i].p, &pms[i], set->procs[i].ov);
+	if (!ret)
+		ret = out_commit(&out);
+	else
+		out_abort(&out);
+	return ret;
+}
+
+int lup_out_write_dump(const struct lup_dump *d, const char *out_dir, const struct lup_out_set *set)
+{
+	struct lup_pagemap *pms = calloc(set->nr + 1, sizeof(*pms));
+	uint32_t id = 0;
+	size_t i;
+	int ret = pms ? out_pages_id(d->dirfd, &id) : -ENOMEM;
+
+	for (i = 0; !ret && i < set->nr; i++)
+		ret = out_pagemap(set->procs[i].p, d->dir, set->procs[i].ov, id++, &pms[i]);
+	if (!ret)
+		ret = write_dir(d, out_dir, set, pms);
+	for (i = 0; pms && i < set->nr; i++)
+		free(pms[i].e);
+	free(pms);
+	return ret;
 }

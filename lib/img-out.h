@@ -2,39 +2,34 @@
 #ifndef LUP_IMG_OUT_H
 #define LUP_IMG_OUT_H
 
-#include <stdbool.h>
-#include <sys/types.h>
+#include <stddef.h>
 
 #include "dump.h"
 #include "overlay.h"
 
-struct lup_out {
-	char *final;		/* OUT_DIR */
-	char *tmp;		/* OUT_DIR.tmp-XXXXXX next to it */
-	int dirfd;
+/* A process whose images change: its new VMA list in p->mm, its changed pages in ov. */
+struct lup_out_proc {
+	const struct lup_proc *p;
+	const struct lup_overlay *ov;
 };
 
-/*
- * The new pagemap of a process (its new VMA list checked first): every old range
- * PE_PARENT only, split around the changed pages, which become PE_PRESENT in
- * pages-<pages_id>.img. Ranges only a lazy-pages daemon has and changed pages outside
- * private VMAs are refused (-LUP_EBADIMG, reported).
- */
-int lup_out_pagemap(const struct lup_proc *p, const char *img_path, const struct lup_overlay *o,
-		    uint32_t pages_id, struct lup_pagemap *out);
-/* An id for a new pages-ID.img: one above every id used in img_dir. */
-int lup_out_pages_id(int img_dirfd, uint32_t *id);
+struct lup_out_set {
+	size_t nr;
+	struct lup_out_proc *procs;
+};
 
-/* Refuses an existing out_dir; creates the temporary directory with its relative `parent` link. */
-int lup_out_begin(const char *img_dir, const char *out_dir, struct lup_out *o);
-/* Hard-links (or copies) every *.img of img_dir not rejected by skip. */
-int lup_out_link_images(struct lup_out *o, int img_dirfd, const char *img_dir,
-			bool (*skip)(const char *name, void *arg), void *arg);
-/* Writes a rewritten process: mm-PID.img, pagemap-PID.img and its pages file. */
-int lup_out_write_proc(struct lup_out *o, const struct lup_proc *p, const struct lup_pagemap *pm,
-		       const struct lup_overlay *ov);
-/* Renames the temporary directory to OUT_DIR; lup_out_abort removes it instead. */
-int lup_out_commit(struct lup_out *o);
-void lup_out_abort(struct lup_out *o);
+/* Adds a process whose images change (the set points to p and ov). */
+int lup_out_set_add(struct lup_out_set *set, const struct lup_proc *p, const struct lup_overlay *ov);
+void lup_out_set_free(struct lup_out_set *set);
+
+/*
+ * Writes out_dir (refused when it exists) with a relative `parent` link to d's directory:
+ * for each process of set, a new mm-PID.img, and a pagemap whose old ranges are PE_PARENT
+ * only, split around the changed pages, which are PE_PRESENT in a new pages file; every
+ * other image hard-linked (or copied). Every new pagemap is built and checked first (new
+ * VMA list sorted and disjoint, changed pages in private VMAs, no lazy pages:
+ * -LUP_EBADIMG, reported); the directory is built under a temporary name and renamed.
+ */
+int lup_out_write_dump(const struct lup_dump *d, const char *out_dir, const struct lup_out_set *set);
 
 #endif

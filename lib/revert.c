@@ -117,65 +117,11 @@ static void release_proc(struct proc_rv *rv)
 	free(rv->busy);
 }
 
-static bool is_proc_image(const char *name, const struct lup_proc *p)
+/* Something to revert in at least one process. */
+static int check_found(const struct lup_revert_opts *o, size_t nr_changed)
 {
-	char buf[64];
-
-	snprintf(buf, sizeof(buf), "mm-%d.img", (int)p->pid);
-	if (!strcmp(name, buf))
-		return true;
-	snprintf(buf, sizeof(buf), "pagemap-%d.img", (int)p->pid);
-	if (!strcmp(name, buf))
-		return true;
-	snprintf(buf, sizeof(buf), "pages-%u.img", p->pagemap->pages_id);
-	return !strcmp(name, buf);
-}
-
-static bool skip_changed(const char *name, void *arg)
-{
-	const struct proc_rv *rvs = arg;
-
-	for (size_t i = 0; i < rvs[0].d->nr_procs; i++)
-		if (rvs[i].changed && is_proc_image(name, rvs[i].p))
-			return true;
-	return false;
-}
-
-/* Every new pagemap is built before anything is written. */
-static int write_output(const struct lup_revert_opts *o, struct lup_dump *d, struct proc_rv *rvs)
-{
-	struct lup_pagemap *pms = calloc(d->nr_procs, sizeof(*pms));
-	struct lup_out out;
-	uint32_t id;
-	size_t i;
-	int ret = pms ? lup_out_pages_id(d->dirfd, &id) : -ENOMEM;
-
-	for (i = 0; !ret && i < d->nr_procs; i++)
-		if (rvs[i].changed)
-			ret = lup_out_pagemap(rvs[i].p, d->dir, &rvs[i].ov, id++, &pms[i]);
-	if (!ret)
-		ret = lup_out_begin(o->img_dir, o->out_dir, &out);
-	if (!ret) {
-		ret = lup_out_link_images(&out, d->dirfd, d->dir, skip_changed, rvs);
-		for (i = 0; !ret && i < d->nr_procs; i++)
-			if (rvs[i].changed)
-				ret = lup_out_write_proc(&out, rvs[i].p, &pms[i], &rvs[i].ov);
-		if (!ret)
-			ret = lup_out_commit(&out);
-		else
-			lup_out_abort(&out);
-	}
-	for (i = 0; pms && i < d->nr_procs; i++)
-		free(pms[i].e);
-	free(pms);
-	return ret;
-}
-
-static int any_changed(const struct lup_revert_opts *o, const struct proc_rv *rvs, size_t nr)
-{
-	for (size_t i = 0; i < nr; i++)
-		if (rvs[i].changed)
-			return 0;
+	if (nr_changed)
+		return 0;
 	if (o->id)
 		pr_err("%s: patch %s is not applied to any process", o->img_dir, o->id);
 	else
@@ -185,6 +131,7 @@ static int any_changed(const struct lup_revert_opts *o, const struct proc_rv *rv
 
 int lup_revert(const struct lup_revert_opts *o)
 {
+	struct lup_out_set set = { 0 };
 	struct proc_rv *rvs;
 	struct lup_dump *d;
 	size_t i;
@@ -197,13 +144,16 @@ int lup_revert(const struct lup_revert_opts *o)
 	for (i = 0; !ret && i < d->nr_procs; i++) {
 		rvs[i] = (struct proc_rv){ .d = d, .p = &d->procs[i] };
 		ret = revert_proc(&rvs[i], o);
+		if (!ret && rvs[i].changed)
+			ret = lup_out_set_add(&set, rvs[i].p, &rvs[i].ov);
 	}
 	if (!ret)
-		ret = any_changed(o, rvs, d->nr_procs);
+		ret = check_found(o, set.nr);
 	if (!ret)
-		ret = write_output(o, d, rvs);
+		ret = lup_out_write_dump(d, o->out_dir, &set);
 	for (i = 0; rvs && i < d->nr_procs; i++)
 		release_proc(&rvs[i]);
+	lup_out_set_free(&set);
 	free(rvs);
 	lup_dump_close(d);
 	return ret;

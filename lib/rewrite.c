@@ -289,60 +289,6 @@ static void release_proc(struct proc_rw *rw)
 		lup_mem_close(rw->mem);
 }
 
-static bool skip_rewritten(const char *name, void *arg)
-{
-	const struct proc_rw *rws = ((const struct proc_rw **)arg)[0];
-	const struct lup_dump *d = rws->d;
-	char buf[64];
-	size_t i;
-
-	for (i = 0; i < d->nr_procs; i++) {
-		if (!rws[i].changed)
-			continue;
-		snprintf(buf, sizeof(buf), "mm-%d.img", rws[i].p->pid);
-		if (!strcmp(name, buf))
-			return true;
-		snprintf(buf, sizeof(buf), "pagemap-%d.img", rws[i].p->pid);
-		if (!strcmp(name, buf))
-			return true;
-		snprintf(buf, sizeof(buf), "pages-%u.img", rws[i].p->pagemap->pages_id);
-		if (!strcmp(name, buf))
-			return true;
-	}
-	return false;
-}
-
-/* Every new pagemap is built and checked before anything is written. */
-static int write_output(const struct lup_rewrite_opts *o, struct lup_dump *d, struct proc_rw *rws)
-{
-	struct lup_pagemap *pms = calloc(d->nr_procs, sizeof(*pms));
-	const struct proc_rw *arg[1] = { rws };
-	struct lup_out out;
-	uint32_t id;
-	size_t i;
-	int ret = pms ? lup_out_pages_id(d->dirfd, &id) : -ENOMEM;
-
-	for (i = 0; !ret && i < d->nr_procs; i++)
-		if (rws[i].changed)
-			ret = lup_out_pagemap(rws[i].p, d->dir, &rws[i].ov, id++, &pms[i]);
-	if (!ret)
-		ret = lup_out_begin(o->img_dir, o->out_dir, &out);
-	if (!ret) {
-		ret = lup_out_link_images(&out, d->dirfd, d->dir, skip_rewritten, arg);
-		for (i = 0; !ret && i < d->nr_procs; i++)
-			if (rws[i].changed)
-				ret = lup_out_write_proc(&out, rws[i].p, &pms[i], &rws[i].ov);
-		if (!ret)
-			ret = lup_out_commit(&out);
-		else
-			lup_out_abort(&out);
-	}
-	for (i = 0; pms && i < d->nr_procs; i++)
-		free(pms[i].e);
-	free(pms);
-	return ret;
-}
-
 static int check_hits(const struct lup_rewrite_opts *o, const size_t *hits)
 {
 	size_t i;
@@ -359,6 +305,7 @@ static int check_hits(const struct lup_rewrite_opts *o, const size_t *hits)
 
 int lup_rewrite(const struct lup_rewrite_opts *o)
 {
+	struct lup_out_set set = { 0 };
 	struct proc_rw *rws = NULL;
 	struct lup_dump *d;
 	size_t i, *hits = calloc(o->nr_patches + 1, sizeof(*hits));
@@ -374,13 +321,16 @@ int lup_rewrite(const struct lup_rewrite_opts *o)
 		rws[i] = (struct proc_rw){ .d = d, .p = &d->procs[i], .root = o->root };
 		snprintf(rws[i].who, sizeof(rws[i].who), "process %d", d->procs[i].pid);
 		ret = rewrite_proc(&rws[i], o, hits);
+		if (!ret && rws[i].changed)
+			ret = lup_out_set_add(&set, rws[i].p, &rws[i].ov);
 	}
 	if (!ret)
 		ret = check_hits(o, hits);
 	if (!ret)
-		ret = write_output(o, d, rws);
+		ret = lup_out_write_dump(d, o->out_dir, &set);
 	for (i = 0; rws && i < d->nr_procs; i++)
 		release_proc(&rws[i]);
+	lup_out_set_free(&set);
 	free(rws);
 	free(hits);
 	lup_dump_close(d);
