@@ -1,4 +1,7 @@
-/* lup: the live-patching command (`lup patch`): options, then lib/live.c does the work. */
+/*
+ * lup: the live-patching command (`lup patch`, `lup revert`, `lup list`): options, then
+ * lib/live.c (patch, revert) or lib/list.c (list) does the work.
+ */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -10,6 +13,7 @@
 
 #include "err.h"
 #include "exit-status.h"
+#include "list.h"
 #include "live.h"
 #include "log.h"
 #include "patch.h"
@@ -19,19 +23,25 @@
 #define DEFAULT_TIMEOUT_S 60
 
 struct cmdline {
+	const char *cmd;		/* "patch", "revert" or "list" */
 	struct lup_live_opts live;
 	const char **patch_paths;
 	size_t nr_patch_paths;
 	const char *plugin_dir;
-	bool json;
+	bool json, all;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: lup patch -p PATCH [-p PATCH ...] [options] PID [-- CRIU_OPTIONS...]\n"
-		"Patches the process tree rooted at PID in place: criu dump, rewrite, criu restore.\n"
-		"  -p, --patch FILE      a patch made by lup-mkpatch (repeatable)\n"
+		"       lup revert --id ID | --all [options] PID [-- CRIU_OPTIONS...]\n"
+		"       lup list [--json] PID\n"
+		"patch and revert change the process tree rooted at PID in place: criu dump,\n"
+		"rewrite, criu restore. list prints the patches applied to it (no freeze).\n"
+		"  -p, --patch FILE      patch: a patch made by lup-mkpatch (repeatable)\n"
+		"      --id ID           revert: the patch to take out\n"
+		"      --all             revert: every applied patch, newest first\n"
 		"      --criu PATH       the criu binary (default: $CRIU, else criu in PATH)\n"
 		"      --plugin-dir DIR  where lup.so is, for the dump gate (default:\n"
 		"                        $LUP_PLUGIN_DIR, else %s)\n"
@@ -41,7 +51,7 @@ static void usage(FILE *f)
 		"      --tries N         dumps at most while a thread is busy (default %d)\n"
 		"      --max-wait SECS   total wait between tries (default %d)\n"
 		"      --timeout SECS    limit for each criu run (default %d)\n"
-		"      --json            the result and step times as JSON on stdout\n"
+		"      --json            the result and step times (list: the patches) as JSON\n"
 		"  -h, --help            this help\n"
 		"Options after -- go to both criu dump and criu restore (e.g. --tcp-established).\n"
 		"See lup(1).\n",
@@ -73,7 +83,10 @@ static bool add_patch_path(struct cmdline *c, const char *path)
 	return true;
 }
 
-enum { OPT_CRIU = 256, OPT_PLUGIN_DIR, OPT_IMAGES, OPT_KEEP, OPT_TRIES, OPT_MAX_WAIT, OPT_TIMEOUT, OPT_JSON };
+enum {
+	OPT_CRIU = 256, OPT_PLUGIN_DIR, OPT_IMAGES, OPT_KEEP, OPT_TRIES, OPT_MAX_WAIT, OPT_TIMEOUT,
+	OPT_JSON, OPT_ID, OPT_ALL,
+};
 
 static const struct option long_opts[] = {
 	{ "patch", required_argument, NULL, 'p' },
@@ -85,6 +98,8 @@ static const struct option long_opts[] = {
 	{ "max-wait", required_argument, NULL, OPT_MAX_WAIT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "id", required_argument, NULL, OPT_ID },
+	{ "all", no_argument, NULL, OPT_ALL },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
@@ -127,6 +142,12 @@ static int parse_opt(struct cmdline *c, int opt, const char *arg)
 	case OPT_JSON:
 		c->json = true;
 		return 0;
+	case OPT_ID:
+		c->live.revert_id = arg;
+		return 0;
+	case OPT_ALL:
+		c->all = true;
+		return 0;
 	case 'h':
 		usage(stdout);
 		exit(LUP_EXIT_OK);
@@ -136,10 +157,27 @@ static int parse_opt(struct cmdline *c, int opt, const char *arg)
 	}
 }
 
-/* argv after "patch": options and PID before "--", criu's options after it. */
+/* What the command needs, else a message for the user. */
+static const char *check_cmdline(const struct cmdline *c, int nr_args)
+{
+	bool patch = !strcmp(c->cmd, "patch"), revert = !strcmp(c->cmd, "revert");
+
+	if (nr_args != 1)
+		return "one PID expected";
+	if (patch != !!c->nr_patch_paths)
+		return patch ? "no patch given (-p PATCH)" : "-p is for lup patch";
+	if (revert && !c->live.revert_id == !c->all)
+		return "give either --id ID or --all";
+	if (!revert && (c->live.revert_id || c->all))
+		return "--id and --all are for lup revert";
+	return NULL;
+}
+
+/* argv after the command: options and PID before "--", criu's options after it. */
 static int parse_cmdline(struct cmdline *c, int argc, char **argv)
 {
 	int nr = 0, opt, ret;
+	const char *msg;
 	long pid;
 
 	while (nr < argc && strcmp(argv[nr], "--"))
@@ -151,9 +189,9 @@ static int parse_cmdline(struct cmdline *c, int argc, char **argv)
 	while ((opt = getopt_long(nr, argv, "p:h", long_opts, NULL)) != -1)
 		if ((ret = parse_opt(c, opt, optarg)))
 			return ret;
-	if (optind != nr - 1 || !c->nr_patch_paths) {
-		fprintf(stderr, "lup patch: %s\n", c->nr_patch_paths ? "one PID expected" :
-			"no patch given (-p PATCH)");
+	msg = check_cmdline(c, nr - optind);
+	if (msg) {
+		fprintf(stderr, "lup %s: %s\n", c->cmd, msg);
 		usage(stderr);
 		return LUP_EXIT_USAGE;
 	}
@@ -207,14 +245,15 @@ static void free_patches(LupPatch **p, size_t nr)
 }
 
 /* Runs the sequence and reports; returns the exit status. */
-static int patch(struct cmdline *c, LupPatch **patches)
+static int run_live(struct cmdline *c, LupPatch **patches)
 {
 	struct lup_live_result res;
 	int status;
 
+	c->live.op = patches ? LUP_LIVE_OP_PATCH : LUP_LIVE_OP_REVERT;
 	c->live.patches = patches;
 	c->live.nr_patches = c->nr_patch_paths;
-	lup_live_patch(&c->live, &res);
+	lup_live_run(&c->live, &res);
 	if (res.nr_tries)
 		lup_live_print_times(stderr, &res);
 	if (res.images && res.err)
@@ -224,6 +263,29 @@ static int patch(struct cmdline *c, LupPatch **patches)
 	status = res.state == LUP_LIVE_LOST ? LUP_EXIT_LOST : lup_exit_status(res.err);
 	lup_live_result_free(&res);
 	return status;
+}
+
+static bool is_cmd(const char *s)
+{
+	return !strcmp(s, "patch") || !strcmp(s, "revert") || !strcmp(s, "list");
+}
+
+/* The command after parsing; returns the exit status. */
+static int run(struct cmdline *c)
+{
+	LupPatch **patches = NULL;
+	int ret;
+
+	if (!strcmp(c->cmd, "list"))
+		return lup_exit_status(lup_list_live(c->live.pid, c->json ? LUP_LIST_JSON :
+						     LUP_LIST_TEXT, stdout));
+	find_plugin(c);
+	if (!strcmp(c->cmd, "revert"))
+		return run_live(c, NULL);
+	ret = read_patches(c, &patches);
+	ret = ret ? lup_exit_status(ret) : run_live(c, patches);
+	free_patches(patches, c->nr_patch_paths);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -237,22 +299,18 @@ int main(int argc, char **argv)
 			.max_wait_ms = DEFAULT_MAX_WAIT_S * 1000,
 		},
 	};
-	LupPatch **patches = NULL;
 	int ret;
 
-	if (argc < 2 || strcmp(argv[1], "patch")) {
+	if (argc < 2 || !is_cmd(argv[1])) {
 		bool help = argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
 
 		usage(help ? stdout : stderr);
 		return help ? LUP_EXIT_OK : LUP_EXIT_USAGE;
 	}
+	c.cmd = argv[1];
 	ret = parse_cmdline(&c, argc - 1, argv + 1);
-	if (ret)
-		return ret;
-	find_plugin(&c);
-	ret = read_patches(&c, &patches);
-	ret = ret ? lup_exit_status(ret) : patch(&c, patches);
-	free_patches(patches, c.nr_patch_paths);
+	if (!ret)
+		ret = run(&c);
 	free(c.patch_paths);
 	return ret;
 }

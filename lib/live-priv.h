@@ -24,6 +24,12 @@ void lup_live_tree_free(struct lup_live_tree *t);
  * other build, or already applied) or another negative error.
  */
 int lup_live_check_targets(const struct lup_live_tree *t, LupPatch *const *patches, size_t nr);
+/*
+ * Before anything is frozen: some process of the tree has patch id applied (NULL: any
+ * patch) and the revert-order rule lets it out, from the records in live memory.
+ * -LUP_ENOTAPPLIC (reported) or another negative error.
+ */
+int lup_live_check_revert(const struct lup_live_tree *t, const char *id);
 
 /*
  * After a dump killed the tree: waits until every pid of it is free again, reaping the

@@ -1,4 +1,4 @@
-/* Reports of `lup patch`: step times for people, and one JSON object for programs. */
+/* Reports of `lup patch` and `lup revert`: step times for people, one JSON object for programs. */
 #include <stdio.h>
 
 #include "json.h"
@@ -8,18 +8,32 @@
 /* For people. */
 static const char *const state_texts[] = {
 	[LUP_LIVE_UNTOUCHED] = "was not changed",
-	[LUP_LIVE_PATCHED] = "patched",
-	[LUP_LIVE_ORIGINAL] = "restored unpatched (runs the old code)",
+	[LUP_LIVE_ORIGINAL] = "restored unchanged from its original images",
 	[LUP_LIVE_LOST] = "LOST (not restored)",
 };
 
 /* For programs. */
 static const char *const state_names[] = {
 	[LUP_LIVE_UNTOUCHED] = "untouched",
-	[LUP_LIVE_PATCHED] = "patched",
 	[LUP_LIVE_ORIGINAL] = "original",
 	[LUP_LIVE_LOST] = "lost",
 };
+
+/* What a round that succeeded did. */
+static const char *done(const struct lup_live_result *res)
+{
+	return res->op == LUP_LIVE_OP_REVERT ? "reverted" : "patched";
+}
+
+static const char *state_text(const struct lup_live_result *res)
+{
+	return res->state == LUP_LIVE_PATCHED ? done(res) : state_texts[res->state];
+}
+
+static const char *state_name(const struct lup_live_result *res)
+{
+	return res->state == LUP_LIVE_PATCHED ? done(res) : state_names[res->state];
+}
 
 static void print_step(FILE *f, const char *name, double ms, const char *sep)
 {
@@ -32,7 +46,7 @@ void lup_live_print_times(FILE *f, const struct lup_live_result *res)
 	for (unsigned i = 0; i < res->nr_tries; i++) {
 		const struct lup_live_try *t = &res->tries[i];
 
-		fprintf(f, "lup: try %u: %s:", i + 1, t->err ? lup_strerror(t->err) : "patched");
+		fprintf(f, "lup: try %u: %s:", i + 1, t->err ? lup_strerror(t->err) : done(res));
 		print_step(f, "dump", t->dump_ms, " ");
 		print_step(f, "reap wait", t->reap_ms, ", ");
 		print_step(f, "rewrite", t->rewrite_ms, ", ");
@@ -41,7 +55,7 @@ void lup_live_print_times(FILE *f, const struct lup_live_result *res)
 		fputc('\n', f);
 	}
 	fprintf(f, "lup: process %d %s after %u tr%s in %.1f ms\n", (int)res->pid,
-		state_texts[res->state],
+		state_text(res),
 		res->nr_tries, res->nr_tries == 1 ? "y" : "ies", res->total_ms);
 }
 
@@ -63,12 +77,12 @@ static void print_json_times(FILE *f, const struct lup_live_try *t)
 	print_json_ms(f, "frozen_ms", t->frozen_ms);
 }
 
-static void print_json_try(FILE *f, const struct lup_live_try *t)
+static void print_json_try(FILE *f, const struct lup_live_result *res, const struct lup_live_try *t)
 {
 	fputc('{', f);
 	print_json_times(f, t);
 	fputs("\"result\": ", f);
-	lup_json_str(f, t->err ? lup_strerror(t->err) : "patched");
+	lup_json_str(f, t->err ? lup_strerror(t->err) : done(res));
 	fputc('}', f);
 }
 
@@ -79,7 +93,7 @@ void lup_live_print_json(FILE *f, const struct lup_live_result *res)
 						  .frozen_ms = -1 };
 
 	fprintf(f, "{\"pid\": %d, \"state\": \"%s\", \"error\": ", (int)res->pid,
-		state_names[res->state]);
+		state_name(res));
 	if (res->err)
 		lup_json_str(f, lup_strerror(res->err));
 	else
@@ -94,7 +108,7 @@ void lup_live_print_json(FILE *f, const struct lup_live_result *res)
 	fputs("\"attempts\": [", f);
 	for (unsigned i = 0; i < res->nr_tries; i++) {
 		fputs(i ? ", " : "", f);
-		print_json_try(f, &res->tries[i]);
+		print_json_try(f, res, &res->tries[i]);
 	}
 	fputs("]}\n", f);
 }

@@ -1,5 +1,6 @@
 /*
- * The live-patch sequence: check, then rounds of dump - reap - rewrite - restore.
+ * The live sequence: check, then rounds of dump - reap - edit - restore, where the edit
+ * is lup_rewrite (patch) or lup_revert (revert).
  * With lup.so, the dump's gate refuses a busy process before anything is written (it
  * runs on, untouched); without it a busy process is restored from its original images
  * at once. Either way it is tried again after a doubling backoff; any failure after a
@@ -18,6 +19,7 @@
 #include "live-priv.h"
 #include "live.h"
 #include "log.h"
+#include "revert.h"
 #include "rewrite.h"
 
 #define BACKOFF_FIRST_MS 10u
@@ -79,16 +81,28 @@ static int dump(struct round *r, enum lup_live_state *state)
 	return ret;
 }
 
-static int rewrite(struct round *r)
+/* The images of orig edited into patched. */
+static int edit(const struct lup_live_opts *o, const struct lup_live_dirs *dirs)
 {
 	struct lup_rewrite_opts ro = {
-		.img_dir = r->dirs->orig,
-		.out_dir = r->dirs->patched,
-		.patches = r->o->patches,
-		.nr_patches = r->o->nr_patches,
+		.img_dir = dirs->orig,
+		.out_dir = dirs->patched,
+		.patches = o->patches,
+		.nr_patches = o->nr_patches,
 	};
+	struct lup_revert_opts vo = {
+		.img_dir = dirs->orig,
+		.out_dir = dirs->patched,
+		.id = o->revert_id,
+	};
+
+	return o->op == LUP_LIVE_OP_PATCH ? lup_rewrite(&ro) : lup_revert(&vo);
+}
+
+static int rewrite(struct round *r)
+{
 	double s = lup_live_now_ms();
-	int ret = lup_rewrite(&ro);
+	int ret = edit(r->o, r->dirs);
 
 	r->t->rewrite_ms = lup_live_now_ms() - s;
 	return ret;
@@ -167,7 +181,7 @@ static int rounds(const struct lup_live_opts *o, struct lup_live_dirs *dirs,
 		backoff = backoff * 2 < BACKOFF_MAX_MS ? backoff * 2 : BACKOFF_MAX_MS;
 	}
 	if (ret == -LUP_EBUSY)
-		pr_err("process %d: still busy after %u tries; it runs the old code", (int)o->pid,
+		pr_err("process %d: still busy after %u tries; it runs unchanged", (int)o->pid,
 		       res->nr_tries);
 	return ret;
 }
@@ -180,7 +194,10 @@ static int check(const struct lup_live_opts *o)
 
 	if (ret)
 		return ret;
-	ret = lup_live_check_targets(&tree, o->patches, o->nr_patches);
+	if (o->op == LUP_LIVE_OP_PATCH)
+		ret = lup_live_check_targets(&tree, o->patches, o->nr_patches);
+	else
+		ret = lup_live_check_revert(&tree, o->revert_id);
 	lup_live_tree_free(&tree);
 	return ret;
 }
@@ -232,14 +249,14 @@ static void remove_patch_dir(char *dir, size_t nr)
 	free(dir);
 }
 
-int lup_live_patch(const struct lup_live_opts *o, struct lup_live_result *res)
+int lup_live_run(const struct lup_live_opts *o, struct lup_live_result *res)
 {
 	double start = lup_live_now_ms();
 	struct lup_live_dirs dirs = { 0 };
 	char *patch_dir = NULL;
 	int ret;
 
-	*res = (struct lup_live_result){ .pid = o->pid, .state = LUP_LIVE_UNTOUCHED };
+	*res = (struct lup_live_result){ .pid = o->pid, .op = o->op, .state = LUP_LIVE_UNTOUCHED };
 	/*
 	 * criu restore -d leaves the restored tree to the nearest subreaper: being one makes
 	 * it our child, so that the next round reaps it at once instead of waiting for init.
@@ -248,7 +265,8 @@ int lup_live_patch(const struct lup_live_opts *o, struct lup_live_result *res)
 	ret = check(o);
 	if (!ret)
 		ret = lup_live_dirs_init(&dirs, o->images, o->pid);
-	if (!ret && o->criu.plugin_dir)
+	/* The gate knows patches only: a revert's busy threads are found in the images. */
+	if (!ret && o->criu.plugin_dir && o->op == LUP_LIVE_OP_PATCH)
 		ret = write_patch_dir(o, dirs.top, &patch_dir);
 	if (!ret)
 		ret = rounds(o, &dirs, patch_dir, res);

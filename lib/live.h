@@ -1,8 +1,9 @@
 /*
- * The live-patch sequence of `lup patch`: check that the process maps each patch's
- * target, dump it, rewrite the images, restore it in place; on a busy process restore
- * the original images and retry with backoff; after any failure past the dump restore
- * the original images, so the process always comes back. Each step is timed.
+ * The live sequence of `lup patch` and `lup revert`: check the live process first (it
+ * maps each patch's target; or it has the patch to revert), dump it, edit the images
+ * (lup_rewrite or lup_revert), restore it in place; on a busy process restore the
+ * original images and retry with backoff; after any failure past the dump restore the
+ * original images, so the process always comes back. Each step is timed.
  */
 #ifndef LUP_LIVE_H
 #define LUP_LIVE_H
@@ -14,10 +15,17 @@
 #include "criu-exec.h"
 #include "patch.h"
 
+enum lup_live_op {
+	LUP_LIVE_OP_PATCH,			/* apply patches */
+	LUP_LIVE_OP_REVERT,			/* take one patch, or all, out */
+};
+
 struct lup_live_opts {
 	pid_t pid;				/* root of the process tree */
-	LupPatch *const *patches;
+	enum lup_live_op op;
+	LupPatch *const *patches;		/* patch: what to apply */
 	size_t nr_patches;
+	const char *revert_id;			/* revert: the patch id; NULL: every patch */
 	struct lup_criu criu;
 	const char *images;			/* NULL: a new directory under $TMPDIR or /var/tmp */
 	bool keep;				/* keep the images after a success */
@@ -28,7 +36,7 @@ struct lup_live_opts {
 /* What happened to the process. */
 enum lup_live_state {
 	LUP_LIVE_UNTOUCHED,		/* never dumped, or the dump failed and CRIU resumed it */
-	LUP_LIVE_PATCHED,		/* restored from the patched images */
+	LUP_LIVE_PATCHED,		/* restored from the edited images (patched or reverted) */
 	LUP_LIVE_ORIGINAL,		/* restored from the original images: runs the old code */
 	LUP_LIVE_LOST,			/* dumped, and no restore succeeded: it is gone */
 };
@@ -41,6 +49,7 @@ struct lup_live_try {
 
 struct lup_live_result {
 	pid_t pid;
+	enum lup_live_op op;
 	int err;				/* 0 or the error that decided the outcome */
 	enum lup_live_state state;
 	char *images;				/* the images directory when kept, else NULL */
@@ -54,7 +63,7 @@ struct lup_live_result {
  * Makes the caller a child subreaper (PR_SET_CHILD_SUBREAPER): the restored tree becomes
  * its child until it exits.
  */
-int lup_live_patch(const struct lup_live_opts *o, struct lup_live_result *res);
+int lup_live_run(const struct lup_live_opts *o, struct lup_live_result *res);
 void lup_live_result_free(struct lup_live_result *res);
 
 /* Step times on one line per round, for people (stderr). */

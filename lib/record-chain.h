@@ -64,5 +64,11 @@ int lup_chain_add(struct lup_chain *c, LupRecord *r);
  * it is; -LUP_EBADIMG when the entries do not match the records. In lib/revert-chain.c.
  */
 int lup_chain_revert(struct lup_chain *c, const char *id, struct lup_range *busy);
+/*
+ * lup_chain_revert of id when this process has it (NULL: of every patch, from the newest
+ * down, which the rule always allows); the images of the reverted patches are appended
+ * to *busy (free it), *nr counts them.
+ */
+int lup_chain_revert_ids(struct lup_chain *c, const char *id, struct lup_range **busy, size_t *nr);
 
 #endif

@@ -151,3 +151,24 @@ int lup_chain_revert(struct lup_chain *c, const char *id, struct lup_range *busy
 	*busy = (struct lup_range){ r->image_addr, r->image_addr + r->image_size, r->id };
 	return ret;
 }
+
+static int revert_one(struct lup_chain *c, const char *id, struct lup_range **busy, size_t *nr)
+{
+	struct lup_range *b = realloc(*busy, (*nr + 1) * sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	*busy = b;
+	return lup_chain_revert(c, id, &b[(*nr)++]);
+}
+
+int lup_chain_revert_ids(struct lup_chain *c, const char *id, struct lup_range **busy, size_t *nr)
+{
+	int ret = 0;
+
+	if (id)
+		return lup_records_by_id(&c->rs, id) ? revert_one(c, id, busy, nr) : 0;
+	while (!ret && c->rs.nr)
+		ret = revert_one(c, c->rs.r[c->rs.nr - 1]->id, busy, nr);
+	return ret;
+}

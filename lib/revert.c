@@ -29,29 +29,6 @@ struct proc_rv {
 	bool changed;
 };
 
-static int revert_one(struct proc_rv *rv, const char *id)
-{
-	struct lup_range *b = realloc(rv->busy, (rv->nr_busy + 1) * sizeof(*b));
-
-	if (!b)
-		return -ENOMEM;
-	rv->busy = b;
-	rv->changed = true;
-	return lup_chain_revert(rv->c, id, &rv->busy[rv->nr_busy++]);
-}
-
-/* The patch id, or every patch from the newest down (which the rule always allows). */
-static int revert_ids(struct proc_rv *rv, const char *id)
-{
-	int ret = 0;
-
-	if (id)
-		return lup_records_by_id(&rv->c->rs, id) ? revert_one(rv, id) : 0;
-	while (!ret && rv->c->rs.nr)
-		ret = revert_one(rv, rv->c->rs.r[rv->c->rs.nr - 1]->id);
-	return ret;
-}
-
 static int check_stacks(struct proc_rv *rv)
 {
 	int ret = 0;
@@ -99,7 +76,8 @@ static int revert_proc(struct proc_rv *rv, const struct lup_revert_opts *o)
 	if (!ret)
 		ret = lup_chain_open(rv->s, &rv->c);
 	if (!ret)
-		ret = revert_ids(rv, o->id);
+		ret = lup_chain_revert_ids(rv->c, o->id, &rv->busy, &rv->nr_busy);
+	rv->changed = rv->nr_busy > 0;
 	if (!ret && rv->changed)
 		ret = check_stacks(rv);
 	if (!ret && rv->changed)

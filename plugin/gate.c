@@ -14,7 +14,11 @@
 #include "err.h"
 #include "log.h"
 #include "plugin.h"
+#include "proc-maps.h"
 #include "target.h"
+
+/* What the mapped files are, for every process of the dump. */
+static struct lup_file_ids *file_ids;
 
 /* Every thread of the process, by /proc/PID/task. */
 static int check_threads(int pid, const LupPatch *p, const struct lup_range *r, size_t nr)
@@ -47,14 +51,15 @@ static int check_threads(int pid, const LupPatch *p, const struct lup_range *r, 
 	return ret;
 }
 
-static int gate_one(int pid, struct lup_live_maps *m, const LupPatch *p)
+static int gate_one(int pid, const struct lup_proc_maps *m, const LupPatch *p)
 {
 	struct lup_range *r;
 	uint64_t bias;
 	size_t nr;
 	int ret;
 
-	ret = lup_live_maps_bias(m, p, &bias);
+	ret = lup_proc_maps_bias(m, file_ids, p->target_build_id.data, p->target_build_id.len,
+				 &bias);
 	if (ret == -ENOENT)
 		return 0;
 	if (!ret)
@@ -70,15 +75,22 @@ static int gate_one(int pid, struct lup_live_maps *m, const LupPatch *p)
 
 int lup_plugin_dump_gate(int pid)
 {
-	struct lup_live_maps *m;
+	struct lup_proc_maps m = { 0 };
 	size_t i;
-	int ret;
+	int ret = file_ids ? 0 : lup_file_ids_new(&file_ids);
 
-	ret = lup_live_maps_open(pid, &m);
-	if (ret < 0)
-		return ret;
+	if (!ret)
+		ret = lup_proc_maps_read(pid, &m);
+	if (ret == -ENOENT)
+		pr_err("process %d: gone", pid);
 	for (i = 0; !ret && i < lup_plugin_patches->nr; i++)
-		ret = gate_one(pid, m, lup_plugin_patches->patches[i]);
-	lup_live_maps_close(m);
+		ret = gate_one(pid, &m, lup_plugin_patches->patches[i]);
+	lup_proc_maps_free(&m);
 	return ret;
+}
+
+void lup_plugin_gate_free(void)
+{
+	lup_file_ids_free(file_ids);
+	file_ids = NULL;
 }

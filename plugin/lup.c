@@ -48,7 +48,7 @@ static int lup_plugin_init(int stage)
 static void lup_plugin_exit(int stage, int ret)
 {
 	lup_plugin_verify_free();
-	lup_live_maps_drop_cache();
+	lup_plugin_gate_free();
 	lup_plugin_config_free();
 	lup_set_print(NULL);
 }

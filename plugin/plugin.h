@@ -25,13 +25,6 @@ const char *lup_plugin_last_error(void);
 int lup_plugin_config_load(void);
 void lup_plugin_config_free(void);
 
-/* Where a live process maps a patch's target: the load bias of the target, -ENOENT if none. */
-struct lup_live_maps;
-int lup_live_maps_open(pid_t pid, struct lup_live_maps **out);
-int lup_live_maps_bias(struct lup_live_maps *m, const LupPatch *p, uint64_t *bias);
-void lup_live_maps_close(struct lup_live_maps *m);
-void lup_live_maps_drop_cache(void);
-
 /* A patch as the images of one process show it. */
 #define LUP_PLUGIN_MAX_FUNCS 256
 struct lup_dump;
@@ -48,6 +41,8 @@ int lup_plugin_img_state(const struct lup_dump *d, const struct lup_proc *p, con
 
 /* CHECKPOINT_DEVICES: refuses the dump while a thread is inside a function to replace. */
 int lup_plugin_dump_gate(int pid);
+/* Frees what the gate cached across the processes of the dump. */
+void lup_plugin_gate_free(void);
 /* init(RESTORE): patches the images directory in place; never fails the restore. */
 int lup_plugin_restore_images(void);
 /*

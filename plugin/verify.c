@@ -19,6 +19,7 @@
 #include "err.h"
 #include "log.h"
 #include "plugin.h"
+#include "proc-maps.h"
 
 /* What one restored process must show for one patch. */
 struct expect {
@@ -77,27 +78,17 @@ int lup_plugin_verify_collect(const char *dir, const char *root)
 	return 0;
 }
 
-/* An r-x private mapping [start, end) with no file in /proc/PID/maps. */
-static int has_patch_vma(pid_t pid, uint64_t start, uint64_t end)
+/* Patch code: an r-x private mapping with no file. */
+static bool in_patch_vma(const struct lup_proc_maps *m, uint64_t addr)
 {
-	char path[64], line[512], perms[8];
-	uint64_t s, e, ino;
-	int found = 0;
-	FILE *f;
+	const struct lup_proc_map *v = lup_proc_maps_find(m, addr);
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
-	f = fopen(path, "re");
-	while (f && !found && fgets(line, sizeof(line), f))
-		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " %7s %*s %*s %" SCNu64, &s, &e, perms,
-			   &ino) == 4)
-			found = s <= start && end <= e && !strcmp(perms, "r-xp") && !ino;
-	if (f)
-		fclose(f);
-	return found;
+	return v && !strcmp(v->perms, "r-xp") && !v->ino;
 }
 
 /* 0 when every entry and jump destination is as in the images; else names the function. */
-static int check_live(const struct expect *e, pid_t host_pid, int mem, const char **bad)
+static int check_live(const struct expect *e, const struct lup_proc_maps *m, int mem,
+		      const char **bad)
 {
 	uint8_t buf[LUP_JMP_SIZE];
 	size_t i;
@@ -111,19 +102,17 @@ static int check_live(const struct expect *e, pid_t host_pid, int mem, const cha
 		    memcmp(buf, e->st.bytes[i], sizeof(buf)))
 			return -1;
 		memcpy(&rel, buf + 1, 4);
-		if (e->st.jumped &&
-		    !has_patch_vma(host_pid, addr + LUP_JMP_SIZE + (int64_t)rel,
-				   addr + LUP_JMP_SIZE + (int64_t)rel + 1))
+		if (e->st.jumped && !in_patch_vma(m, addr + LUP_JMP_SIZE + (int64_t)rel))
 			return -1;
 	}
 	return 0;
 }
 
-static void verify_one(const struct expect *e, pid_t host_pid, int mem)
+static void verify_one(const struct expect *e, const struct lup_proc_maps *m, int mem)
 {
 	const char *bad = NULL, *state;
 
-	if (check_live(e, host_pid, mem, &bad) < 0) {
+	if (check_live(e, m, mem, &bad) < 0) {
 		pr_err("process %d: patch %s: %s differs from the images after the restore",
 		       e->pid, e->patch->id, bad);
 		lup_plugin_record(LUP_RESULT_FILE, "%d %s FAILED %s differs from the images\n", e->pid, e->patch->id, bad);
@@ -165,19 +154,25 @@ static pid_t ns_pid(pid_t pid)
 int lup_plugin_verify(int pid)
 {
 	const struct expect *e;
+	struct lup_proc_maps m = { 0 };
 	pid_t vpid = ns_pid(pid);
 	char path[64];
-	int mem;
+	int mem, ret;
 
 	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
 	mem = open(path, O_RDONLY | O_CLOEXEC);
 	if (mem < 0) {
+		ret = -errno;
 		pr_err("%s: %s", path, strerror(errno));
-		return -errno;
+		return ret;
 	}
-	for (e = expects; e; e = e->next)
+	ret = lup_proc_maps_read(pid, &m);
+	if (ret == -ENOENT)
+		pr_err("process %d: gone", pid);
+	for (e = expects; !ret && e; e = e->next)
 		if (e->pid == vpid)
-			verify_one(e, pid, mem);
+			verify_one(e, &m, mem);
+	lup_proc_maps_free(&m);
 	close(mem);
-	return 0;
+	return ret;
 }

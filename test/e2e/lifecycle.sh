@@ -2,10 +2,11 @@
 # The patch lifecycle with the real CRIU (Documentation/lifecycle.md): patch, list,
 # the same patch refused, revert, list empty, second revert refused, patch again; two
 # patches stacked on one function reverted in both orders; a declared expectation
-# refusing the wrong order. Patches go in with `lup patch`; every list and revert dumps
-# the process, reads or rewrites the checkpoint with lup-rewrite --list / --revert and
-# restores it, so the records also cross many dumps and restores. The counter continues
-# through all of it.
+# refusing the wrong order. The live process is patched, listed and reverted with
+# `lup patch`, `lup list` (read from its memory, no freeze) and `lup revert`; then a
+# checkpoint of a patched process is listed and reverted with lup-rewrite --list /
+# --revert, restored, and listed and reverted live again. The records cross every dump
+# and restore; the counter continues through all of it.
 source "$(dirname "$0")/../lib.sh"
 
 PROG=$LUP_BUILD/test/progs/lifecycle
@@ -49,24 +50,10 @@ refused() { # status cmd...
 	[ "$rc" = "$want" ] || fail "$* exited $rc, expected $want"
 }
 
-n=0
-# Dumps pid into a new directory $D.
-freeze() { n=$((n + 1)); D=$T/img$n; criu_dump "$1" "$D"; }
-
-# The ids of the patches applied to pid, in sequence order (dump, list, restore).
+# The ids of the patches applied to pid, in sequence order, from its live memory.
 listed() {
-	freeze "$1"
-	lup-rewrite --list --json -D "$D" >"$T/list.json"
-	criu_restore "$D"
+	lup list --json "$1" >"$T/list.json" || fail "lup list $1"
 	grep -o '"id": "[^"]*"' "$T/list.json" | cut -d'"' -f4 | tr '\n' ' ' || true
-}
-
-# Dumps pid, runs lup-rewrite ARGS -D dump -o out, restores out (the dump when refused).
-revert() { # pid args...
-	local pid=$1; shift
-	freeze "$pid"
-	run lup-rewrite "$@" -D "$D" -o "$D.out"
-	if [ "$rc" = 0 ]; then criu_restore "$D.out"; else criu_restore "$D"; fi
 }
 
 lup-mkpatch -t "$PROG" -o "$T/fix-a.lup" "$SRC/fix-a.c"
@@ -82,16 +69,16 @@ note "patch, list, the same patch again, revert, list, revert again, patch again
 ok lup patch -p "$T/fix-a.lup" "$pid"
 expect "$pid" "a marked" "patched with A"
 ids=$(listed "$pid"); [ "$ids" = "fix-a " ] || fail "list after A: $ids"
-freeze "$pid"
-ok lup-rewrite --list -D "$D"
-criu_restore "$D"
+ok lup list "$pid"
 grep -q "fix-a: .*lifecycle" "$T/cmd.out" || fail "text list: $(cat "$T/cmd.out")"
 refused 4 lup patch -p "$T/fix-a.lup" "$pid"
+[ "$(grep -c fix-a "$T/cmd.err")" = 1 ] || fail "one refusal, one message: $(cat "$T/cmd.err")"
 expect "$pid" "a marked" "A refused twice"
-revert "$pid" --revert fix-a; [ "$rc" = 0 ] || fail "revert A: exit $rc"
+ok lup revert --json --id fix-a "$pid"
+grep -q '"state": "reverted"' "$T/cmd.out" || fail "revert report: $(cat "$T/cmd.out")"
 expect "$pid" "old plain" "A reverted"
 ids=$(listed "$pid"); [ -z "$ids" ] || fail "list after revert: $ids"
-revert "$pid" --revert fix-a; [ "$rc" = 4 ] || fail "second revert: exit $rc"
+refused 4 lup revert --id fix-a "$pid"
 expect "$pid" "old plain" "second revert refused"
 ok lup patch -p "$T/fix-a.lup" "$pid"
 expect "$pid" "a marked" "patched with A again"
@@ -100,15 +87,15 @@ note "B stacked on A, reverted bottom first, then top first"
 ok lup patch -p "$T/fix-b.lup" "$pid"
 expect "$pid" "b marked" "B on A"
 listed "$pid" >/dev/null; grep -q '"below": "fix-a"' "$T/list.json" || fail "B is not listed on A"
-revert "$pid" --revert fix-a; [ "$rc" = 0 ] || fail "revert A: exit $rc"
+ok lup revert --id fix-a "$pid"
 expect "$pid" "b plain" "A reverted from under B"
-revert "$pid" --revert fix-b; [ "$rc" = 0 ] || fail "revert B: exit $rc"
+ok lup revert --id fix-b "$pid"
 expect "$pid" "old plain" "then B reverted"
 ok lup patch -p "$T/fix-a.lup" "$pid"
 ok lup patch -p "$T/fix-b.lup" "$pid"
-revert "$pid" --revert fix-b; [ "$rc" = 0 ] || fail "revert B: exit $rc"
+ok lup revert --id fix-b "$pid"
 expect "$pid" "a marked" "B reverted from A"
-revert "$pid" --revert fix-a; [ "$rc" = 0 ] || fail "revert A: exit $rc"
+ok lup revert --id fix-a "$pid"
 expect "$pid" "old plain" "then A reverted"
 
 note "C expects A: not applied without it, and A cannot go first"
@@ -116,9 +103,9 @@ refused 4 lup patch -p "$T/fix-c.lup" "$pid"
 ok lup patch -p "$T/fix-a.lup" "$pid"
 ok lup patch -p "$T/fix-c.lup" "$pid"
 expect "$pid" "c marked" "C on A"
-revert "$pid" --revert fix-a; [ "$rc" = 4 ] || fail "A under C: exit $rc"
+refused 4 lup revert --id fix-a "$pid"
 expect "$pid" "c marked" "A refused under C"
-revert "$pid" --all; [ "$rc" = 0 ] || fail "--all: exit $rc"
+ok lup revert --all "$pid"
 expect "$pid" "old plain" "all reverted"
 ids=$(listed "$pid"); [ -z "$ids" ] || fail "list after --all: $ids"
 
@@ -135,7 +122,8 @@ refused 4 lup-rewrite --revert fix-b -D "$T/d2" -o "$T/d3"
 criu_restore "$T/d2"
 expect "$pid" "a marked" "restored with B reverted"
 ids=$(listed "$pid"); [ "$ids" = "fix-a " ] || fail "list after restore: $ids"
-revert "$pid" --revert fix-a; [ "$rc" = 0 ] || fail "revert A after restore: exit $rc"
+grep -q '"below": null' "$T/list.json" || fail "A is not listed on the original code"
+ok lup revert --id fix-a "$pid"
 expect "$pid" "old plain" "A reverted after the restore"
 check_counter "$pid"
 kill -9 "$pid"
