@@ -11,6 +11,7 @@
 #include "err.h"
 #include "log.h"
 #include "record-chain.h"
+#include "target.h"
 #include "x86/jump.h"
 
 int lup_chain_open(const struct lup_space *s, struct lup_chain **out)
@@ -108,6 +109,47 @@ static const LupRecordFunc *bottom_at(const struct lup_chain *c, LupRecord *top,
 		f = r ? lup_record_func_at(r, addr) : NULL;
 	}
 	return f && !f->below ? f : NULL;
+}
+
+/* The code of f, a function of r: up to r's next function or the end of r's image. */
+static struct lup_range func_range(const LupRecord *r, const LupRecordFunc *f)
+{
+	uint64_t end = r->image_addr + r->image_size;
+
+	for (size_t i = 0; i < r->n_funcs; i++)
+		if (r->funcs[i]->new_addr > f->new_addr && r->funcs[i]->new_addr < end)
+			end = r->funcs[i]->new_addr;
+	return (struct lup_range){ f->new_addr, end, r->id };
+}
+
+int lup_chain_patch_ranges(struct lup_chain *c, const LupPatch *p, uint64_t bias,
+			   struct lup_range **out, size_t *nr)
+{
+	struct lup_range *r;
+	int ret;
+
+	*out = NULL;
+	ret = lup_patch_ranges(p, bias, out, nr);
+	r = ret ? NULL : realloc(*out, (2 * p->n_funcs + 1) * sizeof(*r));
+	if (!ret && !r)
+		ret = -ENOMEM;
+	for (size_t i = 0; !ret && i < p->n_funcs; i++) {
+		uint64_t addr = bias + p->funcs[i]->target_value;
+		struct lup_chain_entry *e;
+		const LupRecord *top;
+
+		ret = lup_chain_entry(c, addr, &e);
+		top = ret ? NULL : top_at(c, addr, e->cur);
+		if (top)
+			r[(*nr)++] = func_range(top, lup_record_func_at(top, addr));
+	}
+	if (r)
+		*out = r;
+	if (ret) {
+		free(*out);
+		*out = NULL;
+	}
+	return ret;
 }
 
 static bool expects(const LupPatch *p, const char *id)

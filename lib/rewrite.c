@@ -66,7 +66,7 @@ static int check_stacks(struct proc_rw *rw, const LupPatch *patch, uint64_t bias
 {
 	struct lup_range *r;
 	size_t nr, i;
-	int ret = lup_patch_ranges(patch, bias, &r, &nr);
+	int ret = lup_chain_patch_ranges(rw->chain, patch, bias, &r, &nr);
 
 	if (ret)
 		return ret;

@@ -15,7 +15,7 @@
 #include "log.h"
 #include "plugin.h"
 #include "proc-maps.h"
-#include "target.h"
+#include "record-chain.h"
 
 /* What the mapped files are, for every process of the dump. */
 static struct lup_file_ids *file_ids;
@@ -51,6 +51,22 @@ static int check_threads(int pid, const LupPatch *p, const struct lup_range *r, 
 	return ret;
 }
 
+/* The functions p replaces and those of the recorded patches it would go on top of. */
+static int ranges(int pid, const LupPatch *p, uint64_t bias, struct lup_range **r, size_t *nr)
+{
+	struct lup_space *s = NULL;
+	struct lup_chain *c = NULL;
+	int ret = lup_space_live(pid, &s);
+
+	if (!ret)
+		ret = lup_chain_open(s, &c);
+	if (!ret)
+		ret = lup_chain_patch_ranges(c, p, bias, r, nr);
+	lup_chain_free(c);
+	lup_space_free(s);
+	return ret;
+}
+
 static int gate_one(int pid, const struct lup_proc_maps *m, const LupPatch *p)
 {
 	struct lup_range *r;
@@ -63,7 +79,7 @@ static int gate_one(int pid, const struct lup_proc_maps *m, const LupPatch *p)
 	if (ret == -ENOENT)
 		return 0;
 	if (!ret)
-		ret = lup_patch_ranges(p, bias, &r, &nr);
+		ret = ranges(pid, p, bias, &r, &nr);
 	if (ret < 0)
 		return ret;
 	pr_info("process %d maps %s, the target of patch %s: checking its threads", pid,

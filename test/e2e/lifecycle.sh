@@ -5,8 +5,10 @@
 # refusing the wrong order. The live process is patched, listed and reverted with
 # `lup patch`, `lup list` (read from its memory, no freeze) and `lup revert`; then a
 # checkpoint of a patched process is listed and reverted with lup-rewrite --list /
-# --revert, restored, and listed and reverted live again. The records cross every dump
-# and restore; the counter continues through all of it.
+# --revert, restored, and listed and reverted live again. Last, a thread held inside a
+# patch's function makes stacking over that function and reverting that patch busy
+# until it leaves. The records cross every dump and restore; the counter continues
+# through all of it.
 source "$(dirname "$0")/../lib.sh"
 
 PROG=$LUP_BUILD/test/progs/lifecycle
@@ -59,6 +61,8 @@ listed() {
 lup-mkpatch -t "$PROG" -o "$T/fix-a.lup" "$SRC/fix-a.c"
 lup-mkpatch -t "$PROG" -o "$T/fix-b.lup" "$SRC/fix-b.c"
 lup-mkpatch -t "$PROG" -o "$T/fix-c.lup" --expects fix-a "$SRC/fix-c.c"
+lup-mkpatch -t "$PROG" -o "$T/fix-hold.lup" "$SRC/fix-hold.c"
+export LIFECYCLE_HOLD=$T/hold
 
 pid=$(start_target "$PROG")
 wait_lines "$pid" 3
@@ -125,5 +129,20 @@ ids=$(listed "$pid"); [ "$ids" = "fix-a " ] || fail "list after restore: $ids"
 grep -q '"below": null' "$T/list.json" || fail "A is not listed on the original code"
 ok lup revert --id fix-a "$pid"
 expect "$pid" "old plain" "A reverted after the restore"
+
+note "a thread inside a lower patch's function: stacking on it and reverting it are busy"
+touch "$T/hold"
+ok lup patch -p "$T/fix-hold.lup" "$pid"
+sleep 0.1	# the main thread enters the held mark() at its next line and stays there
+refused 5 lup patch --tries 2 --max-wait 1 --images "$T/busy1" -p "$T/fix-a.lup" "$pid"
+grep -q "inside fix-hold" "$T/cmd.err" || fail "busy stacking does not name fix-hold"
+refused 5 lup revert --tries 2 --max-wait 1 --images "$T/busy2" --id fix-hold "$pid"
+ids=$(listed "$pid"); [ "$ids" = "fix-hold " ] || fail "list while held: $ids"
+rm "$T/hold"
+expect "$pid" "old held" "released"
+ok lup patch -p "$T/fix-a.lup" "$pid"
+expect "$pid" "a marked" "A on the released hold"
+ok lup revert --all "$pid"
+expect "$pid" "old plain" "all reverted after the hold"
 check_counter "$pid"
 kill -9 "$pid"
