@@ -1,0 +1,20 @@
+/* libFuzzer target: lup patch files (header, message, every validation rule). */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+#include "patch.h"
+
+static void quiet(enum lup_log_level level, const char *fmt, va_list ap)
+{
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	LupPatch *p;
+
+	lup_set_print(quiet);
+	if (!lup_patch_parse(data, size, "fuzz.lup", &p))
+		lup_patch_free(p);
+	return 0;
+}
