@@ -12,6 +12,7 @@
 #include "err.h"
 #include "log.h"
 #include "mem.h"
+#include "proc-maps.h"
 #include "record.h"
 #include "vma.h"
 
@@ -61,47 +62,28 @@ static int read_live(void *arg, uint64_t addr, void *buf, size_t len)
 	return (size_t)n == len ? 0 : -EIO;
 }
 
-/* One line of /proc/PID/maps: "start-end perms offset dev inode [path]". */
-static int parse_maps_line(struct lup_space *s, const char *line)
+static unsigned prot_of(const char *perms)
 {
-	unsigned long long start, end, inode;
-	char perms[5];
-	unsigned prot = 0;
-	int path = 0;
-
-	if (sscanf(line, "%llx-%llx %4s %*x %*x:%*x %llu %n", &start, &end, perms, &inode, &path) < 4) {
-		pr_err("%s: maps line \"%s\" not understood", s->name, line);
-		return -EINVAL;
-	}
-	prot |= perms[0] == 'r' ? PROT_READ : 0;
-	prot |= perms[1] == 'w' ? PROT_WRITE : 0;
-	prot |= perms[2] == 'x' ? PROT_EXEC : 0;
-	/* unnamed private anonymous memory: what CRIU restores a record's VMA as */
-	return space_add(s, start, end, prot, perms[3] == 'p' && !inode && !line[path],
-			 inode && line[path] == '/' ? line + path : NULL);
+	return (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) |
+	       (perms[2] == 'x' ? PROT_EXEC : 0);
 }
 
 static int read_maps(struct lup_space *s)
 {
-	char path[64], *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	FILE *f;
-	int ret = 0;
+	struct lup_proc_maps m;
+	int ret = lup_proc_maps_read(s->pid, &m);
 
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)s->pid);
-	f = fopen(path, "re");
-	if (!f) {
-		ret = -errno;
-		pr_err("%s: %s", path, strerror(-ret));
-		return ret;
+	if (ret == -ENOENT)
+		pr_err("%s: gone", s->name);
+	for (size_t i = 0; !ret && i < m.nr; i++) {
+		const struct lup_proc_map *v = &m.m[i];
+
+		/* unnamed private anonymous memory: what CRIU restores a record's VMA as */
+		ret = space_add(s, v->start, v->end, prot_of(v->perms),
+				v->perms[3] == 'p' && !v->ino && !v->name,
+				v->ino && v->name && v->name[0] == '/' ? v->name : NULL);
 	}
-	while (!ret && (n = getline(&line, &cap, f)) > 0) {
-		line[strcspn(line, "\n")] = '\0';
-		ret = parse_maps_line(s, line);
-	}
-	free(line);
-	fclose(f);
+	lup_proc_maps_free(&m);
 	return ret;
 }
 
