@@ -16,17 +16,13 @@
 static int plan_proc(pid_t pid, const char *id, size_t *nr)
 {
 	struct lup_range *busy = NULL;
-	struct lup_space *s = NULL;
 	struct lup_chain *c = NULL;
-	int ret = lup_space_live(pid, &s);
+	int ret = lup_chain_open_live(pid, &c);
 
-	if (!ret)
-		ret = lup_chain_open(s, &c);
 	if (!ret)
 		ret = lup_chain_revert_ids(c, id, &busy, nr);
 	free(busy);
 	lup_chain_free(c);
-	lup_space_free(s);
 	return ret;
 }
 

@@ -28,20 +28,16 @@ struct patch_seen {
 static bool stacks(pid_t pid, const LupPatch *p, uint64_t bias)
 {
 	uint8_t saved[LUP_JMP_SIZE];
-	struct lup_space *s = NULL;
 	struct lup_chain *c = NULL;
 	const char *below;
-	int ret = lup_space_live(pid, &s);
+	int ret = lup_chain_open_live(pid, &c);
 
-	if (!ret)
-		ret = lup_chain_open(s, &c);
 	if (!ret)
 		ret = lup_chain_check_patch(c, p);
 	for (size_t i = 0; !ret && i < p->n_funcs; i++)
 		ret = lup_chain_check_func(c, p, p->funcs[i], bias + p->funcs[i]->target_value,
 					   saved, &below);
 	lup_chain_free(c);
-	lup_space_free(s);
 	return !ret;
 }
 

@@ -35,10 +35,25 @@ int lup_chain_open(const struct lup_space *s, struct lup_chain **out)
 	return 0;
 }
 
+int lup_chain_open_live(pid_t pid, struct lup_chain **out)
+{
+	struct lup_space *s = NULL;
+	int ret = lup_space_live(pid, &s);
+
+	if (!ret)
+		ret = lup_chain_open(s, out);
+	if (ret)
+		lup_space_free(s);
+	else
+		(*out)->own = s;
+	return ret;
+}
+
 void lup_chain_free(struct lup_chain *c)
 {
 	if (!c)
 		return;
+	lup_space_free(c->own);
 	lup_records_free(&c->rs);
 	lup_records_free(&c->gone);
 	free(c->rec_dirty);

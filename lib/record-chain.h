@@ -26,6 +26,7 @@ struct lup_chain_unmap {
 
 struct lup_chain {
 	const struct lup_space *s;
+	struct lup_space *own;		/* s, when the chain opened it */
 	struct lup_records rs;		/* sorted by seq */
 	struct lup_records gone;	/* reverted: kept for the names in busy ranges */
 	bool *rec_dirty;		/* per record: its VMA must be rewritten (spliced) */
@@ -37,6 +38,8 @@ struct lup_chain {
 
 /* Reads the records of s (which must outlive the chain). */
 int lup_chain_open(const struct lup_space *s, struct lup_chain **out);
+/* The chain of a live process, read through /proc/PID/mem (the chain owns the space). */
+int lup_chain_open_live(pid_t pid, struct lup_chain **out);
 void lup_chain_free(struct lup_chain *c);
 
 /* -LUP_ENOTAPPLIC (reported) when p is already applied or a patch it expects is not. */

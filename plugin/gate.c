@@ -54,16 +54,12 @@ static int check_threads(int pid, const LupPatch *p, const struct lup_range *r, 
 /* The functions p replaces and those of the recorded patches it would go on top of. */
 static int ranges(int pid, const LupPatch *p, uint64_t bias, struct lup_range **r, size_t *nr)
 {
-	struct lup_space *s = NULL;
 	struct lup_chain *c = NULL;
-	int ret = lup_space_live(pid, &s);
+	int ret = lup_chain_open_live(pid, &c);
 
-	if (!ret)
-		ret = lup_chain_open(s, &c);
 	if (!ret)
 		ret = lup_chain_patch_ranges(c, p, bias, r, nr);
 	lup_chain_free(c);
-	lup_space_free(s);
 	return ret;
 }
 
