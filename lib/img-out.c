@@ -327,9 +327,13 @@ static int out_write_proc(struct out *o, const struct lup_proc *p, const struct 
 	return ret;
 }
 
+/*
+ * No fsync: this runs while the process is frozen, CRIU does not sync its own images
+ * either, and after a crash the frozen process is gone with whatever was not written.
+ */
 static int out_commit(struct out *o)
 {
-	if (fsync(o->dirfd) || renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->final, RENAME_NOREPLACE)) {
+	if (renameat2(AT_FDCWD, o->tmp, AT_FDCWD, o->final, RENAME_NOREPLACE)) {
 		pr_err("%s: %s", o->final, strerror(errno));
 		return -errno;
 	}
