@@ -15,7 +15,7 @@ import time
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("LUP_BUILD", os.path.join(TOP, "build"))
 CRIU = os.environ.get("CRIU", "criu")
-RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+RUNS = int(os.environ.get("BENCH_RUNS", "10"))
 SIZES = [int(s) for s in os.environ.get("BENCH_SIZES_MIB", "16 256 2048").split()]
 THREADS = [int(t) for t in os.environ.get("BENCH_THREADS", "1 8").split()]
 OUT = os.path.join(TOP, "bench", "results")
