@@ -26,7 +26,7 @@ export LUP_BUILD := $(B)
 PKGS := libprotobuf-c libelf
 LUP_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	-fPIC -D_GNU_SOURCE -I$(TOP)/lib -I$(B)/proto $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LUP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunwind-ptrace -lunwind-x86_64 -lunwind
+LUP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunwind-x86_64 -lunwind
 
 PROTOS := $(wildcard lib/images/*.proto)
 PROTO_C := $(patsubst lib/images/%.proto,$(B)/proto/%.pb-c.c,$(PROTOS))
