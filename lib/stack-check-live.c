@@ -1,11 +1,12 @@
 /*
  * The stack check of a live, ptrace-stopped thread: registers by PTRACE_GETREGS, memory
  * by process_vm_readv through a page cache, and the ELF file at each ip from
- * /proc/TID/maps (read once). libunwind-ptrace would do the same work per frame
+ * /proc/TID/maps (read once, lib/proc-maps.c). libunwind-ptrace would do the same work per frame
  * (reading the maps, mapping each ELF file, a ptrace call per word read).
  */
 #define UNW_REMOTE_ONLY
 #include <errno.h>
+#include <stdbool.h>
 #include <libunwind.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,103 +19,35 @@
 #include "log.h"
 #include "page-cache.h"
 #include "pagemap.h"
+#include "proc-maps.h"
 #include "stack-walk.h"
-
-#define MAX_MAPS 65536
-
-struct live_map {
-	uint64_t start, end, off;
-	unsigned long dev, inode;	/* inode 0: not a file */
-	bool vdso;			/* the vDSO: an ELF image with no file */
-};
 
 struct live {
 	pid_t pid, tid;
-	size_t nr;
-	struct live_map *maps;		/* as /proc lists them: sorted */
+	struct lup_proc_maps maps;
 };
 
-static int parse_map(const char *line, struct live_map *m)
+static bool is_vdso(const struct lup_proc_map *m)
 {
-	unsigned long long s, e, off, ino;
-	unsigned maj, min;
-	int n = 0;
-
-	if (sscanf(line, "%llx-%llx %*s %llx %x:%x %llu %n", &s, &e, &off, &maj, &min, &ino, &n) < 6)
-		return -EINVAL;
-	*m = (struct live_map){ s, e, off, (unsigned long)maj << 20 | min, ino,
-				!strncmp(line + n, "[vdso]", 6) };
-	return 0;
-}
-
-/* One more slot in l->maps. */
-static int grow(struct live *l, size_t *cap)
-{
-	void *grown;
-
-	if (l->nr < *cap)
-		return 0;
-	if (l->nr == MAX_MAPS)
-		return -E2BIG;
-	*cap = *cap ? *cap * 2 : 64;
-	grown = realloc(l->maps, *cap * sizeof(*l->maps));
-	if (!grown)
-		return -ENOMEM;
-	l->maps = grown;
-	return 0;
-}
-
-static int read_maps(struct live *l)
-{
-	char path[64], line[4096 + 128];
-	size_t cap = 0;
-	int ret = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/maps", (int)l->tid);
-	f = fopen(path, "r");
-	if (!f) {
-		ret = -errno;
-		pr_err("%s: %s", path, strerror(errno));
-		return ret;
-	}
-	while (!ret && fgets(line, sizeof(line), f)) {
-		ret = grow(l, &cap);
-		if (!ret && !parse_map(line, &l->maps[l->nr]))
-			l->nr++;
-	}
-	fclose(f);
-	if (ret)
-		pr_err("%s: %s", path, strerror(-ret));
-	return ret;
-}
-
-static const struct live_map *map_of(const struct live *l, uint64_t a)
-{
-	size_t i;
-
-	for (i = 0; i < l->nr; i++)
-		if (a >= l->maps[i].start && a < l->maps[i].end)
-			return &l->maps[i];
-	return NULL;
+	return m->name && !strcmp(m->name, "[vdso]");
 }
 
 static int elf_at(void *arg, uint64_t ip, uint64_t *head, uint64_t *end)
 {
 	const struct live *l = arg;
-	const struct live_map *m = map_of(l, ip), *h;
+	const struct lup_proc_map *m = lup_proc_maps_find(&l->maps, ip), *h;
 	size_t i;
 
-	if (!m || (!m->inode && !m->vdso))
+	if (!m || (!m->ino && !is_vdso(m)))
 		return -ENOENT;
 	*end = m->end;
 	*head = m->start;
-	if (m->vdso)
+	if (is_vdso(m))
 		return 0;
 	/* Segments of one file are mapped upwards from its header: search down from m. */
-	for (i = (size_t)(m - l->maps) + 1; i-- > 0;) {
-		h = &l->maps[i];
-		if (h->inode == m->inode && h->dev == m->dev && h->off == 0) {
+	for (i = (size_t)(m - l->maps.m) + 1; i-- > 0;) {
+		h = &l->maps.m[i];
+		if (h->ino == m->ino && h->dev == m->dev && h->off == 0) {
 			*head = h->start;
 			return 0;
 		}
@@ -161,14 +94,14 @@ static int check(struct live *l, struct lup_page_cache *c, const struct user_reg
 		 const struct lup_range *ranges, size_t nr)
 {
 	struct lup_unwind_src u = { .rd = read_cached, .rd_arg = c, .elf_at = elf_at, .elf_arg = l };
-	const struct live_map *stack;
+	const struct lup_proc_map *stack;
 	bool complete;
 	int ret;
 
 	get_regs(regs, u.regs);
 	ret = lup_stack_walk(&u, l->pid, l->tid, ranges, nr, &complete);
 	/* Conservative where the chain is incomplete: any word of the stack may be a return address. */
-	stack = map_of(l, regs->rsp);
+	stack = lup_proc_maps_find(&l->maps, regs->rsp);
 	if (!ret && !complete && stack)
 		ret = lup_stack_scan(read_cached, c, regs->rsp, stack->end, l->pid, l->tid, ranges, nr);
 	return ret;
@@ -186,12 +119,12 @@ int lup_stack_check_ptrace(pid_t pid, pid_t tid, const struct lup_range *ranges,
 		pr_err("thread %d: PTRACE_GETREGS: %s", tid, strerror(errno));
 	}
 	if (!ret)
-		ret = read_maps(&l);
+		ret = lup_proc_maps_read(tid, &l.maps);
 	if (!ret)
 		ret = lup_page_cache_new(fill_page, &l, &c);
 	if (!ret)
 		ret = check(&l, c, &regs, ranges, nr);
 	lup_page_cache_free(c);
-	free(l.maps);
+	lup_proc_maps_free(&l.maps);
 	return ret;
 }
