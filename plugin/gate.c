@@ -51,21 +51,14 @@ static int check_threads(int pid, const LupPatch *p, const struct lup_range *r, 
 	return ret;
 }
 
-/* The functions p replaces and those of the recorded patches it would go on top of. */
-static int ranges(int pid, const LupPatch *p, uint64_t bias, struct lup_range **r, size_t *nr)
-{
-	struct lup_chain *c = NULL;
-	int ret = lup_chain_open_live(pid, &c);
-
-	if (!ret)
-		ret = lup_chain_patch_ranges(c, p, bias, r, nr);
-	lup_chain_free(c);
-	return ret;
-}
-
+/*
+ * The ranges are the functions p replaces and those of the recorded patches it would go
+ * on top of; their names point into the chain, which must outlive the check.
+ */
 static int gate_one(int pid, const struct lup_proc_maps *m, const LupPatch *p)
 {
-	struct lup_range *r;
+	struct lup_range *r = NULL;
+	struct lup_chain *c = NULL;
 	uint64_t bias;
 	size_t nr;
 	int ret;
@@ -75,13 +68,16 @@ static int gate_one(int pid, const struct lup_proc_maps *m, const LupPatch *p)
 	if (ret == -ENOENT)
 		return 0;
 	if (!ret)
-		ret = ranges(pid, p, bias, &r, &nr);
-	if (ret < 0)
-		return ret;
-	pr_info("process %d maps %s, the target of patch %s: checking its threads", pid,
-		p->target_name, p->id);
-	ret = check_threads(pid, p, r, nr);
+		ret = lup_chain_open_live(pid, &c);
+	if (!ret)
+		ret = lup_chain_patch_ranges(c, p, bias, &r, &nr);
+	if (!ret) {
+		pr_info("process %d maps %s, the target of patch %s: checking its threads", pid,
+			p->target_name, p->id);
+		ret = check_threads(pid, p, r, nr);
+	}
 	free(r);
+	lup_chain_free(c);
 	return ret;
 }
 
