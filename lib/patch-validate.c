@@ -119,6 +119,9 @@ static int check_jumps_apart(const LupPatch *p, const char *path)
 
 static int check_funcs(const LupPatch *p, const char *path)
 {
+	/* its record would have no function: every later look at the process would refuse it */
+	if (!p->n_funcs)
+		return bad(path, "replaces no function");
 	for (size_t i = 0; i < p->n_funcs; i++) {
 		const LupFunc *f = p->funcs[i];
 

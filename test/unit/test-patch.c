@@ -351,6 +351,15 @@ static void test_patch_symbol_outside(void **state)
 	expect_invalid(f);
 }
 
+/* A patch must replace something: its record in the process names at least one function. */
+static void test_no_funcs(void **state)
+{
+	struct fixture *f = *state;
+
+	f->p.n_funcs = 0;
+	expect_invalid(f);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -363,7 +372,7 @@ int main(void)
 		T(test_tpoff_needs_tls), T(test_reloc_in_code), T(test_reloc_past_segment),
 		T(test_func_not_in_code), T(test_func_orig_bytes), T(test_func_too_small),
 		T(test_bad_id), T(test_bad_build_id), T(test_bad_version),
-		T(test_patch_symbol_outside),
+		T(test_patch_symbol_outside), T(test_no_funcs),
 	};
 	int ret;
 
