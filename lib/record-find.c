@@ -136,8 +136,10 @@ static int add_record(const struct lup_space *s, struct lup_records *rs, LupReco
 	LupRecord **n;
 
 	if (rs->nr >= LUP_RECORD_MAX_NR) {
+		uint64_t self = r->self;
+
 		lup_record_free(r);
-		return bad(s, r->self, "more than %d records", LUP_RECORD_MAX_NR);
+		return bad(s, self, "more than %d records", LUP_RECORD_MAX_NR);
 	}
 	n = realloc(rs->r, (rs->nr + 1) * sizeof(*n));
 	if (!n) {
