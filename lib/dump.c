@@ -80,10 +80,6 @@ static int load_proc(struct lup_dump *d, struct lup_proc *p, const PstreeEntry *
 
 	p->pid = pe->pid;
 	p->ppid = pe->ppid;
-	if (pe->n_threads == 0) {
-		pr_err("%s: process %u has no threads", d->pstree->path, pe->pid);
-		return -LUP_EBADIMG;
-	}
 	p->threads = calloc(pe->n_threads, sizeof(*p->threads));
 	if (!p->threads)
 		return -ENOMEM;
@@ -107,6 +103,65 @@ static int load_proc(struct lup_dump *d, struct lup_proc *p, const PstreeEntry *
 	return lup_pages_check_parent(d->dirfd, d->dir, p->pid, p->pagemap);
 }
 
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* 1 with *tid set when a tid (and so a pid) is in two places of pstree.img, else 0. */
+static int find_repeated_tid(const struct lup_dump *d, size_t nr_tids, uint32_t *tid)
+{
+	uint32_t *all = malloc((nr_tids ? nr_tids : 1) * sizeof(*all));
+	size_t i, j, n = 0;
+
+	if (!all)
+		return -ENOMEM;
+	for (i = 0; i < d->pstree->nr_recs; i++) {
+		const PstreeEntry *pe = (const PstreeEntry *)d->pstree->recs[i];
+
+		for (j = 0; j < pe->n_threads; j++)
+			all[n++] = pe->threads[j];
+	}
+	qsort(all, n, sizeof(*all), cmp_u32);
+	for (i = 1; i < n && all[i] != all[i - 1]; i++)
+		;
+	*tid = i < n ? all[i] : 0;
+	free(all);
+	return i < n;
+}
+
+/*
+ * Each process lists its threads, its own pid among them (the main thread: its stack
+ * is checked too), and no thread id appears twice in the tree.
+ */
+static int check_pstree(const struct lup_dump *d)
+{
+	size_t i, j, nr_tids = 0;
+	uint32_t tid;
+	int ret;
+
+	for (i = 0; i < d->pstree->nr_recs; i++) {
+		const PstreeEntry *pe = (const PstreeEntry *)d->pstree->recs[i];
+
+		for (j = 0; j < pe->n_threads && pe->threads[j] != pe->pid; j++)
+			;
+		if (j == pe->n_threads) {
+			pr_err("%s: process %u is not among its own %zu threads", d->pstree->path,
+			       pe->pid, pe->n_threads);
+			return -LUP_EBADIMG;
+		}
+		nr_tids += pe->n_threads;
+	}
+	ret = find_repeated_tid(d, nr_tids, &tid);
+	if (ret > 0) {
+		pr_err("%s: thread %u appears twice", d->pstree->path, tid);
+		return -LUP_EBADIMG;
+	}
+	return ret;
+}
+
 static int load_pstree(struct lup_dump *d)
 {
 	size_t i;
@@ -120,6 +175,9 @@ static int load_pstree(struct lup_dump *d)
 		pr_err("%s: no process", d->pstree->path);
 		return -LUP_EBADIMG;
 	}
+	ret = check_pstree(d);
+	if (ret)
+		return ret;
 	d->procs = calloc(d->pstree->nr_recs, sizeof(*d->procs));
 	if (!d->procs)
 		return -ENOMEM;

@@ -95,6 +95,13 @@ int lup_linkmap_read(lup_read_fn rd, void *arg, uint64_t exe_start, const char *
 		if (!ret)
 			ret = rd(arg, lm + LM_L_NEXT, &lm, sizeof(lm));
 	}
+	if (!ret && lm) {
+		/* scribbled on: each repeat of an object would be opened and searched again */
+		pr_err("%s: the dynamic linker's list of objects is cyclic or longer than %d", who,
+		       LUP_LINKMAP_MAX);
+		lup_linkmap_free(out);
+		return -LUP_EBADIMG;
+	}
 	if (ret) {
 		pr_err("%s: cannot read the dynamic linker's list of objects: %s", who,
 		       lup_strerror(ret));

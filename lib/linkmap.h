@@ -7,7 +7,7 @@
 
 #include "remote-elf.h"
 
-#define LUP_LINKMAP_MAX 4096	/* objects followed at most (a cycle ends there) */
+#define LUP_LINKMAP_MAX 4096	/* objects in the list at most (more: a cycle, refused) */
 
 struct lup_module {
 	uint64_t addr;		/* l_addr: the load bias */
