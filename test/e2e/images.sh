@@ -2,7 +2,7 @@
 # End-to-end test of lup's CRIU image library and `lup-rewrite --show` on real dumps:
 # one thread, several threads, a tree of two processes, a TCP server with an established
 # connection. Each dump: every covered image round-trips byte for byte, the page reader
-# returns the pattern the process wrote, --show agrees with /proc/PID/maps, and the
+# returns the pattern the process wrote, --show agrees with /proc/PID/maps (and each ELF file's build-id), and the
 # process is restored alive. Then a hand-built parent-linked directory, and garbled
 # images that must be refused with exit 3 and one line naming the file.
 source "$(dirname "$0")/../lib.sh"
@@ -62,6 +62,14 @@ for line in open(maps):
         sys.exit("maps line not in --show: " + line.strip())
 stack = [v for _, _, v in vmas if v["kind"] == "stack"]
 assert len(stack) == 1, "one stack VMA"
+# Every mapped ELF file's build-id is the one readelf reads from the file itself.
+import re, subprocess
+for path in sorted({v["path"] for _, _, v in vmas if "path" in v}):
+    notes = subprocess.run(["readelf", "-n", path], capture_output=True, text=True).stdout
+    m = re.search(r"Build ID: ([0-9a-f]+)", notes)
+    got = {v.get("build_id") for _, _, v in vmas if v.get("path") == path}
+    if m and got != {m.group(1)}:
+        sys.exit("%s: build-id %s in --show, %s in the file" % (path, got, m.group(1)))
 PY
 }
 
