@@ -2,9 +2,10 @@
 # End-to-end test of lup's CRIU image library and `lup-rewrite --show` on real dumps:
 # one thread, several threads, a tree of two processes, a TCP server with an established
 # connection. Each dump: every covered image round-trips byte for byte, the page reader
-# returns the pattern the process wrote, --show agrees with /proc/PID/maps (and each ELF file's build-id), and the
-# process is restored alive. Then a hand-built parent-linked directory, and garbled
-# images that must be refused with exit 3 and one line naming the file.
+# returns the pattern the process wrote, --show agrees with /proc/PID/maps and with each
+# mapped ELF file's build-id, and the process is restored alive. Then a hand-built
+# parent-linked directory, and garbled images that must be refused with exit 3 and one
+# line naming the file.
 source "$(dirname "$0")/../lib.sh"
 
 tool=$LUP_BUILD/test/tools/img-tool
