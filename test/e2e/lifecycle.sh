@@ -58,6 +58,21 @@ listed() {
 	grep -o '"id": "[^"]*"' "$T/list.json" | cut -d'"' -f4 | tr '\n' ' ' || true
 }
 
+# No mapping of pid overlaps the image or the record of a patch listed in file $2.
+unmapped() { # pid list.json
+	python3 - "$2" "/proc/$1/maps" <<'PY' || fail "a reverted patch's VMAs are still mapped"
+import json, sys
+gone = []
+for p in json.load(open(sys.argv[1]))["processes"][0]["patches"]:
+    img = int(p["image"], 16)
+    gone += [(img, img + p["image_size"]), (int(p["record"], 16), int(p["record"], 16) + 1)]
+for line in open(sys.argv[2]):
+    s, e = (int(x, 16) for x in line.split()[0].split("-"))
+    if any(s < b and a < e for a, b in gone):
+        sys.exit("still mapped: " + line.strip())
+PY
+}
+
 lup-mkpatch -t "$PROG" -o "$T/fix-a.lup" "$SRC/fix-a.c"
 lup-mkpatch -t "$PROG" -o "$T/fix-b.lup" "$SRC/fix-b.c"
 lup-mkpatch -t "$PROG" -o "$T/fix-c.lup" --expects fix-a "$SRC/fix-c.c"
@@ -73,6 +88,7 @@ note "patch, list, the same patch again, revert, list, revert again, patch again
 ok lup patch -p "$T/fix-a.lup" "$pid"
 expect "$pid" "a marked" "patched with A"
 ids=$(listed "$pid"); [ "$ids" = "fix-a " ] || fail "list after A: $ids"
+cp "$T/list.json" "$T/list-a.json"
 ok lup list "$pid"
 grep -q "fix-a: .*lifecycle" "$T/cmd.out" || fail "text list: $(cat "$T/cmd.out")"
 refused 4 lup patch -p "$T/fix-a.lup" "$pid"
@@ -82,6 +98,7 @@ ok lup revert --json --id fix-a "$pid"
 grep -q '"state": "reverted"' "$T/cmd.out" || fail "revert report: $(cat "$T/cmd.out")"
 expect "$pid" "old plain" "A reverted"
 ids=$(listed "$pid"); [ -z "$ids" ] || fail "list after revert: $ids"
+unmapped "$pid" "$T/list-a.json"
 refused 4 lup revert --id fix-a "$pid"
 expect "$pid" "old plain" "second revert refused"
 ok lup patch -p "$T/fix-a.lup" "$pid"
