@@ -2,6 +2,7 @@
 # lup-rewrite end to end with the real CRIU: a dumped counter rewritten with a patch
 # made by lup-mkpatch and restored from the parent-linked output runs the new code
 # with its counter, PID and thread ids intact; the untouched original restores too;
+# --root reads the mapped files under it (a root without them is refused);
 # the same patch again (4), a patch for another build (4), a broken parent link (3),
 # a thread inside the replaced function (5) and no free room near the text (6) are
 # refused; what a rewrite writes does not grow with the process's memory (its time is
@@ -81,6 +82,23 @@ mkdir "$T/moved" && cp -a "$T/out" "$T/moved/out"
 rewrite 3 -p "$T/add1000.lup" -D "$T/moved/out" -o "$T/out4"
 [ ! -e "$T/out2" ] && [ ! -e "$T/out3" ] && [ ! -e "$T/out4" ] || fail "a refused rewrite left output"
 ls "$T" | grep -q '\.tmp-' && fail "a temporary directory was left"
+kill -9 "$pid"; wait_gone "$pid"
+
+note "--root: the checkpoint's files are read under it"
+lup-rewrite --show "$T/img" --json >"$T/show.json"
+for f in $(python3 -c 'import json, sys
+print("\n".join(sorted({v["path"] for p in json.load(open(sys.argv[1]))["processes"]
+                         for v in p["vmas"] if "path" in v})))' "$T/show.json"); do
+	mkdir -p "$T/root${f%/*}" && cp "$f" "$T/root$f"
+done
+mkdir "$T/empty-root"
+rewrite 1 --root "$T/empty-root" -p "$T/add1000.lup" -D "$T/img" -o "$T/out-noroot"
+grep -q "$T/empty-root/" "$T/rw.err" || fail "the missing file under --root is not named"
+[ ! -e "$T/out-noroot" ] || fail "a refused rewrite left output"
+rewrite 0 --root "$T/root" -p "$T/add1000.lup" -D "$T/img" -o "$T/out-root"
+criu_restore "$T/out-root"
+wait_lines "$pid" 5
+[ "$(last_delta "$pid")" = 1000 ] || fail "new compute() not running after --root"
 kill -9 "$pid"; wait_gone "$pid"
 
 note "two patches in one pass, bound to target variables, its TLS and libc"
