@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The image and patch parsers under libFuzzer with ASan and UBSan, seeded with the
-# images of a real dump and a real patch: every input is parsed or refused, never a
-# crash, a leak or an out-of-bounds read. Runs a fixed number of inputs per target.
+# The image and patch parsers and the record decoder under libFuzzer with ASan and UBSan,
+# seeded with the images of a real dump, a real patch and the record it leaves: every
+# input is parsed or refused, never a crash, a leak or an out-of-bounds read. Runs a
+# fixed number of inputs per target.
 source "$(dirname "$0")/../lib.sh"
 
 RUNS=${LUP_FUZZ_RUNS:-60000}
@@ -25,8 +26,13 @@ done
 [ "$(ls "$T/corpus-img" | wc -l)" -ge ${#kinds[@]} ] || fail "seed images missing"
 echo 'long compute(long x) { return x + 7; }' >"$T/fix.c"
 lup-mkpatch -t "$LUP_BUILD/test/progs/rewrite-counter" -o "$T/corpus-patch/fix.lup" "$T/fix.c"
+note "seed corpus: the record page the patch leaves in the rewritten process"
+mkdir -p "$T/corpus-record"
+lup-rewrite -p "$T/corpus-patch/fix.lup" -D "$T/img" -o "$T/rw" 2>/dev/null
+rec=$(lup-rewrite --list --json -D "$T/rw" | python3 -c 'import json, sys; print(json.load(sys.stdin)["processes"][0]["patches"][0]["record"])')
+"$LUP_BUILD/test/tools/img-tool" mem "$T/rw" "$pid" "$rec" 4096 >"$T/corpus-record/record"
 
-for t in img patch; do
+for t in img patch record; do
 	note "fuzz-$t: $RUNS inputs"
 	(cd "$T" && "$LUP_BUILD/test/fuzz/fuzz-$t" -runs="$RUNS" -max_len=65536 \
 		-print_final_stats=1 "corpus-$t" 2>"$T/fuzz-$t.log") ||

@@ -1,4 +1,4 @@
-# libFuzzer targets of the image and patch parsers (test/fuzz/fuzz-*.c), built with
+# libFuzzer targets of the image, patch and record parsers (test/fuzz/fuzz-*.c), built with
 # clang, ASan and UBSan over a separately instrumented copy of liblup. test/e2e/fuzz.sh
 # runs them from a seed corpus of real images and patches.
 FUZZ_CC ?= clang
