@@ -3,7 +3,8 @@
 # made by lup-mkpatch and restored from the parent-linked output runs the new code
 # with its counter, PID and thread ids intact; the untouched original restores too;
 # --root reads the mapped files under it (a root without them is refused);
-# the same patch again (4), a patch for another build (4), a broken parent link (3),
+# the same patch again (4), a patch for another build (4), a name that no loaded
+# library defines (4), a broken parent link (3),
 # a thread inside the replaced function (5) and no free room near the text (6) are
 # refused; what a rewrite writes does not grow with the process's memory (its time is
 # printed; `make bench` measures it).
@@ -73,14 +74,21 @@ wait_lines "$pid" 5
 [ "$(last_delta "$pid")" = 1 ] || fail "old compute() expected: $(tail -n 1 "$T/out.$pid")"
 
 note "refusals: existing output, same patch again, other build, broken parent link"
+sums "$T/img" >"$T/img.sums"	# again: the restores above wrote their logs there
 rewrite 1 -p "$T/add1000.lup" -D "$T/img" -o "$T/out"
 rewrite 4 -p "$T/add1000.lup" -D "$T/out" -o "$T/out2"
 cc -O1 -g -pthread -o "$T/other" "$LUP_TOP/test/progs/rewrite-counter.c"
 mkfix other 'long compute(long x) { return x + 7; }' "$T/other"
 rewrite 4 -p "$T/other.lup" -D "$T/img" -o "$T/out3"
+mkfix nolib 'long nosuch_fn(long); long compute(long x) { return nosuch_fn(x); }'
+rewrite 4 -p "$T/nolib.lup" -D "$T/img" -o "$T/out5"
+grep -q "symbol nosuch_fn is defined by none of the loaded libraries" "$T/rw.err" ||
+	fail "a name no library defines is not named"
 mkdir "$T/moved" && cp -a "$T/out" "$T/moved/out"
 rewrite 3 -p "$T/add1000.lup" -D "$T/moved/out" -o "$T/out4"
-[ ! -e "$T/out2" ] && [ ! -e "$T/out3" ] && [ ! -e "$T/out4" ] || fail "a refused rewrite left output"
+[ ! -e "$T/out2" ] && [ ! -e "$T/out3" ] && [ ! -e "$T/out4" ] && [ ! -e "$T/out5" ] ||
+	fail "a refused rewrite left output"
+sums "$T/img" | cmp -s - "$T/img.sums" || fail "a refused rewrite changed IMG_DIR"
 ls "$T" | grep -q '\.tmp-' && fail "a temporary directory was left"
 kill -9 "$pid"; wait_gone "$pid"
 
