@@ -6,6 +6,8 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${LUP_BUILD:-$top/build}
+# The dump goes through the build's lup.so, the gate that never dumps a busy process.
+export LUP_PLUGIN_DIR=${LUP_PLUGIN_DIR:-$build/plugin}
 server=$build/patches/demo/greetd
 patch=$build/patches/demo/greetd-fix.lup
 : "${CRIU:=$top/.deps/bin/criu}"

@@ -7,7 +7,9 @@ set -euo pipefail
 : "${LUP_BUILD:=$LUP_TOP/build}"
 : "${CRIU:=$LUP_TOP/.deps/bin/criu}"
 : "${CRIT:=$LUP_TOP/.deps/bin/crit}"
-export LUP_TOP LUP_BUILD CRIU CRIT
+# lup patch/revert dump through the build's lup.so (the gate that never dumps a busy process).
+: "${LUP_PLUGIN_DIR:=$LUP_BUILD/plugin}"
+export LUP_TOP LUP_BUILD CRIU CRIT LUP_PLUGIN_DIR
 PATH=$LUP_BUILD:$PATH
 
 T=$(mktemp -d /tmp/lup-test.XXXXXX)

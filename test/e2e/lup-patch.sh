@@ -13,7 +13,6 @@ GREETD=$LUP_BUILD/patches/demo/greetd
 GREETD_FIX=$LUP_BUILD/patches/demo/greetd-fix.lup
 CLIENT=$LUP_BUILD/test/progs/lup-tcp-client
 export CRIU
-export LUP_PLUGIN_DIR=$LUP_BUILD/plugin		# the dump gate of the build's lup.so
 
 # Runs lup patch with the given arguments; its exit status in $rc, output in $T/lup.*.
 lup_patch() {
