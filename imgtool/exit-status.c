@@ -1,6 +1,9 @@
 /* Library errors to exit statuses, one table for all programs. */
+#include <stdio.h>
+
 #include "err.h"
 #include "exit-status.h"
+#include "log.h"
 
 int lup_exit_status(int err)
 {
@@ -23,4 +26,11 @@ int lup_exit_status(int err)
 	default:
 		return LUP_EXIT_FAIL;
 	}
+}
+
+int lup_exit_report(const char *prog, int err)
+{
+	if (err && !lup_log_nr_errors())
+		fprintf(stderr, "%s: %s\n", prog, lup_strerror(err));
+	return lup_exit_status(err);
 }

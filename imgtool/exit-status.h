@@ -16,5 +16,10 @@ enum lup_exit {
 
 /* Maps a library error (negative errno or LUP_E*) to an exit status. */
 int lup_exit_status(int err);
+/*
+ * The same, after saying "prog: what failed" when the library reported nothing (it
+ * reports what it finds, naming the file, once: a second line would repeat it).
+ */
+int lup_exit_report(const char *prog, int err);
 
 #endif

@@ -23,7 +23,7 @@ static int dump(const char *path)
 	int ret = lup_patch_read(path, &p);
 
 	if (ret)
-		return lup_exit_status(ret);
+		return lup_exit_report("lup-mkpatch", ret);
 	lup_patch_dump(p, stdout);
 	lup_patch_free(p);
 	return fflush(stdout) ? LUP_EXIT_FAIL : LUP_EXIT_OK;
@@ -42,7 +42,7 @@ static int make_patch(const struct lup_mkpatch_opts *o)
 	sigprocmask(SIG_BLOCK, &block, &old);
 	ret = lup_mkpatch(o);
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	return lup_exit_status(ret);
+	return lup_exit_report("lup-mkpatch", ret);
 }
 
 /*

@@ -140,8 +140,6 @@ static int run_show(const struct opts *o)
 	if (ret)
 		return ret;
 	ret = lup_show(d, o->json ? LUP_SHOW_JSON : LUP_SHOW_TEXT, stdout);
-	if (ret)
-		fprintf(stderr, "lup-rewrite: stdout: %s\n", lup_strerror(ret));
 	lup_dump_close(d);
 	return ret;
 }
@@ -159,8 +157,6 @@ static int run_rewrite(const struct opts *o)
 	ro.patches = patches;
 	if (!ret)
 		ret = lup_rewrite(&ro);
-	if (ret)
-		fprintf(stderr, "lup-rewrite: %s\n", lup_strerror(ret));
 	for (i = 0; patches && i < o->nr_patches; i++)
 		if (patches[i])
 			lup_patch_free(patches[i]);
@@ -170,22 +166,14 @@ static int run_rewrite(const struct opts *o)
 
 static int run_list(const struct opts *o)
 {
-	int ret = lup_list_dump(o->dir, o->root, o->json ? LUP_LIST_JSON : LUP_LIST_TEXT, stdout);
-
-	if (ret)
-		fprintf(stderr, "lup-rewrite: %s\n", lup_strerror(ret));
-	return ret;
+	return lup_list_dump(o->dir, o->root, o->json ? LUP_LIST_JSON : LUP_LIST_TEXT, stdout);
 }
 
 static int run_revert(const struct opts *o)
 {
 	struct lup_revert_opts ro = { .img_dir = o->dir, .out_dir = o->out, .root = o->root,
 				      .id = o->revert_id };
-	int ret = lup_revert(&ro);
-
-	if (ret)
-		fprintf(stderr, "lup-rewrite: %s\n", lup_strerror(ret));
-	return ret;
+	return lup_revert(&ro);
 }
 
 int main(int argc, char **argv)
@@ -214,5 +202,5 @@ int main(int argc, char **argv)
 	case MODE_NONE:
 		break;
 	}
-	return lup_exit_status(ret);
+	return lup_exit_report("lup-rewrite", ret);
 }

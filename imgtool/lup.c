@@ -260,7 +260,7 @@ static int run_live(struct cmdline *c, LupPatch **patches)
 		fprintf(stderr, "lup: images kept in %s\n", res.images);
 	if (c->json)
 		lup_live_print_json(stdout, &res);
-	status = res.state == LUP_LIVE_LOST ? LUP_EXIT_LOST : lup_exit_status(res.err);
+	status = res.state == LUP_LIVE_LOST ? LUP_EXIT_LOST : lup_exit_report("lup", res.err);
 	lup_live_result_free(&res);
 	return status;
 }
@@ -277,13 +277,13 @@ static int run(struct cmdline *c)
 	int ret;
 
 	if (!strcmp(c->cmd, "list"))
-		return lup_exit_status(lup_list_live(c->live.pid, c->json ? LUP_LIST_JSON :
-						     LUP_LIST_TEXT, stdout));
+		return lup_exit_report("lup", lup_list_live(c->live.pid, c->json ? LUP_LIST_JSON :
+								    LUP_LIST_TEXT, stdout));
 	find_plugin(c);
 	if (!strcmp(c->cmd, "revert"))
 		return run_live(c, NULL);
 	ret = read_patches(c, &patches);
-	ret = ret ? lup_exit_status(ret) : run_live(c, patches);
+	ret = ret ? lup_exit_report("lup", ret) : run_live(c, patches);
 	free_patches(patches, c->nr_patch_paths);
 	return ret;
 }

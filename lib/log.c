@@ -17,6 +17,7 @@ static void print_stderr(enum lup_log_level level, const char *fmt, va_list ap)
 }
 
 static lup_print_fn print_fn = print_stderr;
+static unsigned long nr_errors;
 
 void lup_set_print(lup_print_fn fn)
 {
@@ -27,7 +28,14 @@ void lup_log(enum lup_log_level level, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (level == LUP_LOG_ERROR)
+		nr_errors++;
 	va_start(ap, fmt);
 	print_fn(level, fmt, ap);
 	va_end(ap);
+}
+
+unsigned long lup_log_nr_errors(void)
+{
+	return nr_errors;
 }

@@ -16,6 +16,8 @@ typedef void (*lup_print_fn)(enum lup_log_level level, const char *fmt, va_list 
 /* NULL restores the default (stderr, "lup: " prefix, debug hidden unless LUP_DEBUG is set). */
 void lup_set_print(lup_print_fn fn);
 void lup_log(enum lup_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* How many errors were reported so far (a tool says something only when none was). */
+unsigned long lup_log_nr_errors(void);
 
 /* Messages name the object first: pr_err("%s: VMA %lx-%lx overlaps ...", path, ...). */
 #define pr_err(fmt, ...) lup_log(LUP_LOG_ERROR, fmt "\n", ##__VA_ARGS__)
