@@ -16,6 +16,7 @@
 #include "mem.h"
 #include "page-cache.h"
 #include "pages.h"
+#include "root-path.h"
 
 #define VMA_FILE_SHARED (1u << 7)
 
@@ -64,8 +65,8 @@ static int open_vma_file(struct lup_mem *m, size_t idx)
 		       (unsigned long)v->shmid);
 		return -LUP_EBADIMG;
 	}
-	/* files.img names are absolute: under "/" they are used as they are */
-	if (asprintf(&path, "%s%s", strcmp(m->root, "/") ? m->root : "", rf->name) < 0)
+	path = lup_root_join(m->root, rf->name);
+	if (!path)
 		return -ENOMEM;
 	m->fds[idx] = open(path, O_RDONLY | O_CLOEXEC);
 	if (m->fds[idx] < 0) {

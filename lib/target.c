@@ -10,15 +10,6 @@
 #include "target.h"
 #include "vma.h"
 
-char *lup_root_join(const char *root, const char *path)
-{
-	char *s;
-
-	if (!root || !*root || !strcmp(root, "/"))
-		return strdup(path);
-	return asprintf(&s, "%s/%s", root, path) < 0 ? NULL : s;
-}
-
 /* CRIU packs the build-id four bytes to an element, little-endian, zero-padded. */
 static bool same_build_id(const RegFileEntry *f, const ProtobufCBinaryData *id)
 {

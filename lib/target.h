@@ -7,6 +7,7 @@
 
 #include "dump.h"
 #include "patch.h"
+#include "root-path.h"
 #include "stack-check.h"
 
 struct lup_elf;
@@ -26,8 +27,6 @@ struct lup_target {
 int lup_target_find(const struct lup_dump *d, const struct lup_proc *p, const LupPatch *patch,
 		    const char *root, struct lup_target *t);
 void lup_target_release(struct lup_target *t);
-/* root + path (root NULL or "/" gives path), malloc'ed; NULL without memory. */
-char *lup_root_join(const char *root, const char *path);
 /*
  * The functions patch replaces, at their addresses in a process that loaded the target
  * at bias (the stack check's ranges; names point into patch). Free *out.
