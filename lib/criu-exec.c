@@ -59,11 +59,23 @@ static int wait_child(pid_t pid, unsigned timeout_ms)
 }
 
 /*
- * Runs argv; its stdout goes to our stderr so that our stdout stays machine-readable.
- * LUP_PATCH_DIR is always set: an empty one (no patch_dir) keeps lup.so, if CRIU loads
- * it, from applying the user's or the default configuration to lup's own runs.
+ * The gate's environment (struct lup_gate). LUP_PATCH_DIR is always set: an empty one
+ * keeps lup.so, if CRIU loads it, from applying the user's or the default
+ * configuration to lup's own runs.
  */
-static int run(char **argv, unsigned timeout_ms, const char *patch_dir)
+static void set_gate_env(const struct lup_gate *g)
+{
+	setenv("LUP_PATCH_DIR", g && g->patch_dir ? g->patch_dir : "", 1);
+	unsetenv("LUP_REVERT_ID");
+	unsetenv("LUP_REVERT_ALL");
+	if (g && g->revert && g->revert_id)
+		setenv("LUP_REVERT_ID", g->revert_id, 1);
+	else if (g && g->revert)
+		setenv("LUP_REVERT_ALL", "1", 1);
+}
+
+/* Runs argv; its stdout goes to our stderr so that our stdout stays machine-readable. */
+static int run(char **argv, unsigned timeout_ms, const struct lup_gate *gate)
 {
 	pid_t pid = fork();
 
@@ -71,7 +83,7 @@ static int run(char **argv, unsigned timeout_ms, const char *patch_dir)
 		return -errno;
 	if (pid == 0) {
 		dup2(STDERR_FILENO, STDOUT_FILENO);
-		setenv("LUP_PATCH_DIR", patch_dir ? patch_dir : "", 1);
+		set_gate_env(gate);
 		execvp(argv[0], argv);
 		fprintf(stderr, "lup: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -124,14 +136,14 @@ static int check_status(const struct lup_criu *c, int st, const char *log, const
 
 /* Runs criu with fixed arguments; its wait status, or a negative errno. */
 static int run_criu(const struct lup_criu *c, const char *const *fixed, size_t nr_fixed,
-		    const char *patch_dir)
+		    const struct lup_gate *gate)
 {
 	char **argv = build_argv(c, fixed, nr_fixed);
 	int st;
 
 	if (!argv)
 		return -ENOMEM;
-	st = run(argv, c->timeout_ms, patch_dir);
+	st = run(argv, c->timeout_ms, gate);
 	free(argv);
 	return st;
 }
@@ -160,7 +172,7 @@ static int show_refusals(pid_t pid, const char *dir)
 	return nr;
 }
 
-int lup_criu_dump(const struct lup_criu *c, pid_t pid, const char *dir, const char *patch_dir)
+int lup_criu_dump(const struct lup_criu *c, pid_t pid, const char *dir, const struct lup_gate *gate)
 {
 	char pidstr[16], what[32], log[4096];
 	const char *fixed[] = { "dump", "-t", pidstr, "-D", dir, "-o", "dump.log" };
@@ -169,7 +181,7 @@ int lup_criu_dump(const struct lup_criu *c, pid_t pid, const char *dir, const ch
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);
 	snprintf(what, sizeof(what), "dump of %d", (int)pid);
 	snprintf(log, sizeof(log), "%s/dump.log", dir);
-	st = run_criu(c, fixed, sizeof(fixed) / sizeof(fixed[0]), patch_dir);
+	st = run_criu(c, fixed, sizeof(fixed) / sizeof(fixed[0]), gate);
 	if (st > 0 && WIFEXITED(st) && WEXITSTATUS(st) != 127 && show_refusals(pid, dir))
 		return -LUP_EBUSY;
 	return check_status(c, st, log, what);

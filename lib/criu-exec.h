@@ -2,6 +2,7 @@
 #ifndef LUP_CRIU_EXEC_H
 #define LUP_CRIU_EXEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -22,13 +23,25 @@ struct lup_criu {
 };
 
 /*
- * criu dump -t PID -D DIR -o dump.log (the tree rooted at pid; DIR must exist), with
- * LUP_PATCH_DIR=patch_dir for lup.so's gate ("" when NULL: the plugin does nothing).
+ * What lup.so's dump gate is to check, passed to it through the environment of the
+ * dump: LUP_PATCH_DIR, the patches being applied ("" for none: the plugin then applies
+ * nothing of the user's configuration to lup's own runs), and for a revert
+ * LUP_REVERT_ID (or LUP_REVERT_ALL=1), the patches being taken out.
+ */
+struct lup_gate {
+	const char *patch_dir;
+	bool revert;
+	const char *revert_id;		/* NULL: every patch */
+};
+
+/*
+ * criu dump -t PID -D DIR -o dump.log (the tree rooted at pid; DIR must exist), gated by
+ * lup.so as gate says (NULL: no gate).
  * -LUP_EBUSY when the gate refused the dump (its reasons are reported); -LUP_ECRIU,
  * reported with the log's path and its error lines, when criu fails, is killed or times
  * out. In both cases the process keeps running (CRIU resumes it).
  */
-int lup_criu_dump(const struct lup_criu *c, pid_t pid, const char *dir, const char *patch_dir);
+int lup_criu_dump(const struct lup_criu *c, pid_t pid, const char *dir, const struct lup_gate *gate);
 /*
  * criu restore -d -D DIR -o restore.log: the tree runs again, detached. LUP_PATCH_DIR is
  * empty: lup.so never patches what lup restores. -LUP_ECRIU.

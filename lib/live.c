@@ -32,7 +32,7 @@ struct round {
 	struct lup_live_tree tree;
 	struct lup_live_try *t;
 	double dump_start;
-	const char *patch_dir;		/* LUP_PATCH_DIR of the dump: the gate; NULL: no gate */
+	const struct lup_gate *gate;	/* what lup.so checks before the dump; NULL: no gate */
 };
 
 static int restore_from(struct round *r, const char *dir)
@@ -64,7 +64,7 @@ static enum lup_live_state fall_back(struct round *r)
 
 static int dump(struct round *r, enum lup_live_state *state)
 {
-	int ret = lup_criu_dump(&r->o->criu, r->o->pid, r->dirs->orig, r->patch_dir);
+	int ret = lup_criu_dump(&r->o->criu, r->o->pid, r->dirs->orig, r->gate);
 	double s = lup_live_now_ms();
 
 	r->t->dump_ms = s - r->dump_start;
@@ -156,10 +156,10 @@ static void sleep_ms(unsigned ms)
 
 /* Rounds while busy, with a doubling backoff bounded by tries and max_wait_ms. */
 static int rounds(const struct lup_live_opts *o, struct lup_live_dirs *dirs,
-		  const char *patch_dir, struct lup_live_result *res)
+		  const struct lup_gate *gate, struct lup_live_result *res)
 {
 	unsigned backoff = BACKOFF_FIRST_MS, waited = 0, delay;
-	struct round r = { .o = o, .dirs = dirs, .patch_dir = patch_dir };
+	struct round r = { .o = o, .dirs = dirs, .gate = gate };
 	int ret = -EINVAL;
 
 	for (unsigned i = 0; i < o->tries; i++) {
@@ -253,6 +253,7 @@ int lup_live_run(const struct lup_live_opts *o, struct lup_live_result *res)
 {
 	double start = lup_live_now_ms();
 	struct lup_live_dirs dirs = { 0 };
+	struct lup_gate gate = { .revert = o->op == LUP_LIVE_OP_REVERT, .revert_id = o->revert_id };
 	char *patch_dir = NULL;
 	int ret;
 
@@ -265,11 +266,11 @@ int lup_live_run(const struct lup_live_opts *o, struct lup_live_result *res)
 	ret = check(o);
 	if (!ret)
 		ret = lup_live_dirs_init(&dirs, o->images, o->pid);
-	/* The gate knows patches only: a revert's busy threads are found in the images. */
 	if (!ret && o->criu.plugin_dir && o->op == LUP_LIVE_OP_PATCH)
 		ret = write_patch_dir(o, dirs.top, &patch_dir);
+	gate.patch_dir = patch_dir;
 	if (!ret)
-		ret = rounds(o, &dirs, patch_dir, res);
+		ret = rounds(o, &dirs, o->criu.plugin_dir ? &gate : NULL, res);
 	if (patch_dir)
 		remove_patch_dir(patch_dir, o->nr_patches);
 	if (!ret || res->nr_tries) {

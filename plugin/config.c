@@ -1,4 +1,7 @@
-/* The plugin's configuration: the patch directory named by LUP_PATCH_DIR, or the default. */
+/*
+ * The plugin's configuration: the patch directory named by LUP_PATCH_DIR, or the
+ * default, and the revert a dump is for (LUP_REVERT_ID, LUP_REVERT_ALL).
+ */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -7,6 +10,15 @@
 #include "plugin.h"
 
 struct lup_patch_set *lup_plugin_patches;
+struct lup_plugin_revert lup_plugin_revert;
+
+static void load_revert(void)
+{
+	const char *id = getenv("LUP_REVERT_ID");
+
+	lup_plugin_revert.id = id && *id ? id : NULL;
+	lup_plugin_revert.active = lup_plugin_revert.id || getenv("LUP_REVERT_ALL");
+}
 
 /*
  * The default directory may be absent (nothing configured). A directory named by the
@@ -20,6 +32,7 @@ int lup_plugin_config_load(void)
 	struct lup_patch_set *s;
 	int ret;
 
+	load_revert();
 	if (!*dir)
 		return 0;
 	ret = lup_patch_dir_load(dir, &s);

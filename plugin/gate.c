@@ -20,8 +20,8 @@
 /* What the mapped files are, for every process of the dump. */
 static struct lup_file_ids *file_ids;
 
-/* Every thread of the process, by /proc/PID/task. */
-static int check_threads(int pid, const LupPatch *p, const struct lup_range *r, size_t nr)
+/* Every thread of the process, by /proc/PID/task; what: "patch ID", "revert of ID". */
+static int check_threads(int pid, const char *what, const struct lup_range *r, size_t nr)
 {
 	char path[64];
 	struct dirent *de;
@@ -43,10 +43,10 @@ static int check_threads(int pid, const LupPatch *p, const struct lup_range *r, 
 	closedir(d);
 	if (ret == -LUP_EBUSY) {
 		/* lup_stack_check_ptrace's message names the thread and the function. */
-		lup_plugin_record(LUP_DUMP_REFUSED_FILE, "%d busy: patch %s: %s\n", pid, p->id,
+		lup_plugin_record(LUP_DUMP_REFUSED_FILE, "%d busy: %s: %s\n", pid, what,
 				  lup_plugin_last_error());
-		pr_err("process %d: dump refused: patch %s cannot be applied now (the process runs on)",
-		       pid, p->id);
+		pr_err("process %d: dump refused: %s cannot be done now (the process runs on)", pid,
+		       what);
 	}
 	return ret;
 }
@@ -72,13 +72,40 @@ static int gate_one(int pid, const struct lup_proc_maps *m, const LupPatch *p)
 	if (!ret)
 		ret = lup_chain_patch_ranges(c, p, bias, &r, &nr);
 	if (!ret) {
+		char what[256];
+
 		pr_info("process %d maps %s, the target of patch %s: checking its threads", pid,
 			p->target_name, p->id);
-		ret = check_threads(pid, p, r, nr);
+		snprintf(what, sizeof(what), "patch %s", p->id);
+		ret = check_threads(pid, what, r, nr);
 	}
 	free(r);
 	lup_chain_free(c);
 	return ret;
+}
+
+/*
+ * A revert: no thread may be inside (or return into) the code of a patch to be taken
+ * out. Only busy refuses the dump: what else the revert cannot do (not applied, another
+ * patch expects it) is refused again from the images, with its reason, by lup.
+ */
+static int gate_revert(int pid)
+{
+	const char *id = lup_plugin_revert.id;
+	struct lup_range *busy = NULL;
+	struct lup_chain *c = NULL;
+	size_t nr = 0;
+	char what[256];
+	int ret = lup_chain_open_live(pid, &c);
+
+	if (!ret)
+		ret = lup_chain_revert_ids(c, id, &busy, &nr);
+	snprintf(what, sizeof(what), "revert of %s", id ? id : "every patch");
+	if (!ret && nr)
+		ret = check_threads(pid, what, busy, nr);
+	free(busy);
+	lup_chain_free(c);
+	return ret == -LUP_EBUSY ? ret : 0;
 }
 
 int lup_plugin_dump_gate(int pid)
@@ -91,8 +118,10 @@ int lup_plugin_dump_gate(int pid)
 		ret = lup_proc_maps_read(pid, &m);
 	if (ret == -ENOENT)
 		pr_err("process %d: gone", pid);
-	for (i = 0; !ret && i < lup_plugin_patches->nr; i++)
+	for (i = 0; !ret && lup_plugin_patches && i < lup_plugin_patches->nr; i++)
 		ret = gate_one(pid, &m, lup_plugin_patches->patches[i]);
+	if (!ret && lup_plugin_revert.active)
+		ret = gate_revert(pid);
 	lup_proc_maps_free(&m);
 	return ret;
 }

@@ -16,12 +16,25 @@
 /* The configured patches; NULL when none is configured (every hook then does nothing). */
 extern struct lup_patch_set *lup_plugin_patches;
 
+/*
+ * A revert being dumped for (`lup revert` sets LUP_REVERT_ID, or LUP_REVERT_ALL=1): the
+ * gate then also refuses the dump while a thread is inside code to be taken out.
+ */
+struct lup_plugin_revert {
+	int active;
+	const char *id;				/* NULL: every patch */
+};
+extern struct lup_plugin_revert lup_plugin_revert;
+
 /* Appends a line to FILE in the images directory (a report for people and for lup). */
 void lup_plugin_record(const char *file, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The last error message given to CRIU's log ("" if none). */
 const char *lup_plugin_last_error(void);
 
-/* Loads LUP_PATCH_DIR (or the default); 0 with no patch, negative for a broken one. */
+/*
+ * Loads LUP_PATCH_DIR (or the default) and LUP_REVERT_*; 0 with no patch, negative for
+ * a broken one.
+ */
 int lup_plugin_config_load(void);
 void lup_plugin_config_free(void);
 

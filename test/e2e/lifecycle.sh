@@ -153,7 +153,12 @@ ok lup patch -p "$T/fix-hold.lup" "$pid"
 sleep 0.1	# the main thread enters the held mark() at its next line and stays there
 refused 5 lup patch --tries 2 --max-wait 1 --images "$T/busy1" -p "$T/fix-a.lup" "$pid"
 grep -q "inside fix-hold" "$T/cmd.err" || fail "busy stacking does not name fix-hold"
+started=$(sed 's/.*) //' "/proc/$pid/stat" | awk '{ print $20 }')
 refused 5 lup revert --tries 2 --max-wait 1 --images "$T/busy2" --id fix-hold "$pid"
+grep -q "dump refused by the gate.*revert of fix-hold.*inside fix-hold" "$T/cmd.err" ||
+	fail "the busy revert was not refused by the gate naming fix-hold"
+[ "$(sed 's/.*) //' "/proc/$pid/stat" | awk '{ print $20 }')" = "$started" ] ||
+	fail "the process was dumped for a busy revert (new start time)"
 ids=$(listed "$pid"); [ "$ids" = "fix-hold " ] || fail "list while held: $ids"
 rm "$T/hold"
 expect "$pid" "old held" "released"
