@@ -8,6 +8,7 @@
 #include "err.h"
 #include "log.h"
 #include "patch.h"
+#include "record.h"
 
 #define PAGE 4096ul
 #define MAX_BUILD_ID 64
@@ -216,5 +217,9 @@ int lup_patch_validate(const LupPatch *p, const char *path)
 		ret = check_symbols(p, path);
 	if (!ret)
 		ret = check_relocs(p, path);
+	/* the record the patch leaves in the process must fit what record readers accept */
+	if (!ret && lup_record_vma_size(p) > LUP_RECORD_MAX_SIZE)
+		ret = bad(path, "%zu functions with names too long: its record would pass %u bytes",
+			  p->n_funcs, LUP_RECORD_MAX_SIZE);
 	return ret;
 }

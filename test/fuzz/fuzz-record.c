@@ -56,6 +56,7 @@ static void layout(struct lup_space_vma v[3], uint64_t rec_size)
 {
 	uint32_t len;
 	LupRecord *r = NULL;
+	bool placed = false;
 
 	if (in_len >= 8) {
 		memcpy(&len, in + 4, sizeof(len));
@@ -67,8 +68,10 @@ static void layout(struct lup_space_vma v[3], uint64_t rec_size)
 		set(&v[1], r->image_addr, (r->image_size + PAGE - 1) & ~(PAGE - 1),
 		    PROT_READ | PROT_EXEC, true);
 		set(&v[2], r->self, rec_size, PROT_READ, true);
+		placed = v[0].start < v[0].end && v[0].end <= v[1].start && v[1].start < v[1].end &&
+			 v[1].end <= v[2].start;
 	}
-	if (!r || v[0].end > v[1].start || v[1].end > v[2].start || v[1].end <= v[1].start) {
+	if (!placed) {
 		set(&v[0], 0x400000, SPAN, PROT_READ | PROT_EXEC, false);
 		set(&v[1], 0x10000000, SPAN, PROT_READ | PROT_EXEC, true);
 		set(&v[2], 0x20000000, rec_size, PROT_READ, true);

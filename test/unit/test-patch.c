@@ -360,6 +360,25 @@ static void test_no_funcs(void **state)
 	expect_invalid(f);
 }
 
+/* Functions whose names make the patch's record larger than any record reader accepts. */
+static void test_record_too_large(void **state)
+{
+	struct fixture *f = *state;
+	static LupFunc funcs[80], *fp[80];
+	static char name[4097];
+
+	memset(name, 'f', sizeof(name) - 1);
+	for (size_t i = 0; i < 80; i++) {
+		funcs[i] = f->func;
+		funcs[i].name = name;
+		funcs[i].target_value = 0x1000 + 16 * i;
+		fp[i] = &funcs[i];
+	}
+	f->p.funcs = fp;
+	f->p.n_funcs = 80;
+	expect_invalid(f);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -372,7 +391,7 @@ int main(void)
 		T(test_tpoff_needs_tls), T(test_reloc_in_code), T(test_reloc_past_segment),
 		T(test_func_not_in_code), T(test_func_orig_bytes), T(test_func_too_small),
 		T(test_bad_id), T(test_bad_build_id), T(test_bad_version),
-		T(test_patch_symbol_outside), T(test_no_funcs),
+		T(test_patch_symbol_outside), T(test_no_funcs), T(test_record_too_large),
 	};
 	int ret;
 
