@@ -8,6 +8,7 @@
 #include "elf-file.h"
 #include "err.h"
 #include "log.h"
+#include "root-path.h"
 #include "tls.h"
 #include "vma.h"
 
@@ -58,9 +59,9 @@ int lup_bind_open(const struct lup_dump *d, const struct lup_proc *p, const char
 		}
 	}
 	b->exe_first = !ret && (!b->lm.m[0].name || !*b->lm.m[0].name);
-	b->exe_path = ret ? NULL : lup_root_join(root, exe->name);
+	b->exe_name = ret ? NULL : exe->name;
 	b->elfs = ret ? NULL : calloc(b->lm.nr, sizeof(*b->elfs));
-	if (!ret && (!b->exe_path || !b->elfs))
+	if (!ret && !b->elfs)
 		ret = -ENOMEM;
 	if (ret)
 		lup_bind_close(b);
@@ -75,27 +76,19 @@ void lup_bind_close(struct lup_bind *b)
 		if (b->elfs[i])
 			lup_elf_close(b->elfs[i]);
 	free(b->elfs);
-	free(b->exe_path);
 	lup_linkmap_free(&b->lm);
 	memset(b, 0, sizeof(*b));
 }
 
 int lup_bind_module_elf(struct lup_bind *b, size_t i, struct lup_elf **out)
 {
-	const char *name = b->lm.m[i].name;
-	char *path;
+	const char *name = i == 0 && b->exe_first ? b->exe_name : b->lm.m[i].name;
 	int ret;
 
 	if (!b->elfs[i]) {
-		if (i == 0 && b->exe_first) {
-			ret = lup_elf_open(b->exe_path, &b->elfs[i]);
-		} else {
-			if (!name || name[0] != '/')
-				return -ENOENT;	/* the vDSO has no file */
-			path = lup_root_join(b->root, name);
-			ret = path ? lup_elf_open(path, &b->elfs[i]) : -ENOMEM;
-			free(path);
-		}
+		if (!name || name[0] != '/')
+			return -ENOENT;	/* the vDSO has no file */
+		ret = lup_root_elf_open(b->root, name, &b->elfs[i]);
 		if (ret)
 			return ret;
 	}

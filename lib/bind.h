@@ -19,7 +19,7 @@ struct lup_bind {
 	uint64_t fs_base;		/* a thread's thread pointer (TLS) */
 	bool exe_first;			/* module 0 is the executable */
 	struct lup_linkmap lm;		/* a static executable: the executable alone */
-	char *exe_path;
+	const char *exe_name;		/* files.img's name of the executable (in the dump) */
 	struct lup_elf **elfs;		/* per module, opened on first use */
 };
 

@@ -20,6 +20,8 @@ struct lup_sym {
 
 /* -LUP_EBADELF (reported, naming the file) for what libelf cannot read. */
 int lup_elf_open(const char *path, struct lup_elf **out);
+/* The same for an open fd, which it owns from then on (closed on failure); path names it. */
+int lup_elf_open_fd(int fd, const char *path, struct lup_elf **out);
 void lup_elf_close(struct lup_elf *e);
 const char *lup_elf_path(const struct lup_elf *e);
 

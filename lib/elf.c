@@ -26,15 +26,8 @@ static int check_header(struct lup_elf *e)
 	return 0;
 }
 
-static int open_elf(struct lup_elf *e)
+static int begin_elf(struct lup_elf *e)
 {
-	e->fd = open(e->path, O_RDONLY | O_CLOEXEC);
-	if (e->fd < 0) {
-		int err = -errno;
-
-		pr_err("%s: %s", e->path, strerror(errno));
-		return err;
-	}
 	e->elf = elf_begin(e->fd, ELF_C_READ_MMAP, NULL);
 	if (!e->elf) {
 		pr_err("%s: %s", e->path, elf_errmsg(-1));
@@ -43,22 +36,24 @@ static int open_elf(struct lup_elf *e)
 	return check_header(e);
 }
 
-int lup_elf_open(const char *path, struct lup_elf **out)
+int lup_elf_open_fd(int fd, const char *path, struct lup_elf **out)
 {
 	struct lup_elf *e;
 	int ret;
 
 	if (elf_version(EV_CURRENT) == EV_NONE) {
 		pr_err("libelf: %s", elf_errmsg(-1));
+		close(fd);
 		return -LUP_EBADELF;
 	}
 	e = calloc(1, sizeof(*e));
 	if (!e || !(e->path = strdup(path))) {
 		free(e);
+		close(fd);
 		return -ENOMEM;
 	}
-	e->fd = -1;
-	ret = open_elf(e);
+	e->fd = fd;
+	ret = begin_elf(e);
 	if (!ret)
 		ret = lup_elf_load_syms(e);
 	if (ret) {
@@ -67,6 +62,19 @@ int lup_elf_open(const char *path, struct lup_elf **out)
 	}
 	*out = e;
 	return 0;
+}
+
+int lup_elf_open(const char *path, struct lup_elf **out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		int err = -errno;
+
+		pr_err("%s: %s", path, strerror(errno));
+		return err;
+	}
+	return lup_elf_open_fd(fd, path, out);
 }
 
 void lup_elf_close(struct lup_elf *e)

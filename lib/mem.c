@@ -4,7 +4,6 @@
  * for private anonymous memory that was never dumped.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +56,7 @@ static int open_vma_file(struct lup_mem *m, size_t idx)
 {
 	const VmaEntry *v = m->vmas[idx];
 	const RegFileEntry *rf = lup_dump_reg_file(m->d, v->shmid);
-	char *path;
+	int fd;
 
 	if (!rf) {
 		pr_err("%s/mm-%d.img: VMA %lx-%lx maps file id %lu, not a regular file of files.img",
@@ -65,18 +64,10 @@ static int open_vma_file(struct lup_mem *m, size_t idx)
 		       (unsigned long)v->shmid);
 		return -LUP_EBADIMG;
 	}
-	path = lup_root_join(m->root, rf->name);
-	if (!path)
-		return -ENOMEM;
-	m->fds[idx] = open(path, O_RDONLY | O_CLOEXEC);
-	if (m->fds[idx] < 0) {
-		int err = errno;
-
-		pr_err("%s: %s", path, strerror(err));
-		free(path);
-		return -err;
-	}
-	free(path);
+	fd = lup_root_open(m->root, rf->name);
+	if (fd < 0)
+		return fd;
+	m->fds[idx] = fd;
 	return 0;
 }
 

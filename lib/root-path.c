@@ -1,9 +1,19 @@
-/* Joining a root directory (--root, LUP_ROOT) and an absolute path from files.img. */
+/* A root directory (--root, LUP_ROOT) and an absolute path from the images: names, opening. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
+#include "elf-file.h"
+#include "log.h"
 #include "root-path.h"
+
+/* openat2 fails with EAGAIN when a rename or mount raced the walk: try again this often. */
+#define OPEN_TRIES 16
 
 char *lup_root_join(const char *root, const char *path)
 {
@@ -16,4 +26,50 @@ char *lup_root_join(const char *root, const char *path)
 		return strdup(path);
 	return asprintf(&s, "%.*s%s%s", (int)len, root, path[0] == '/' ? "" : "/", path) < 0 ?
 		NULL : s;
+}
+
+static void report(const char *root, const char *path, int err)
+{
+	char *name = lup_root_join(root, path);
+
+	pr_err("%s: %s", name ? name : path, strerror(err));
+	free(name);
+}
+
+int lup_root_open(const char *root, const char *path)
+{
+	/* glibc 2.36 has no openat2() wrapper. */
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+	const char *dir = root && *root ? root : "/";
+	int dfd, fd, err, tries = 0;
+
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		err = errno;
+		pr_err("%s: %s", dir, strerror(err));
+		return -err;
+	}
+	do
+		fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
+	while (fd < 0 && errno == EAGAIN && ++tries < OPEN_TRIES);
+	err = errno;
+	close(dfd);
+	if (fd < 0) {
+		report(root, path, err);
+		return -err;
+	}
+	return fd;
+}
+
+int lup_root_elf_open(const char *root, const char *path, struct lup_elf **out)
+{
+	char *name = lup_root_join(root, path);
+	int fd, ret;
+
+	if (!name)
+		return -ENOMEM;
+	fd = lup_root_open(root, path);
+	ret = fd < 0 ? fd : lup_elf_open_fd(fd, name, out);
+	free(name);
+	return ret;
 }

@@ -7,6 +7,7 @@
 #include "elf-file.h"
 #include "err.h"
 #include "log.h"
+#include "root-path.h"
 #include "target.h"
 #include "vma.h"
 
@@ -27,21 +28,22 @@ static bool same_build_id(const RegFileEntry *f, const ProtobufCBinaryData *id)
 }
 
 /* The file under root must be the one the process maps (restore checks it too). */
-static int open_target(const LupPatch *patch, struct lup_target *t)
+static int open_target(const LupPatch *patch, const char *root, struct lup_target *t)
 {
 	const uint8_t *id;
 	size_t len;
-	int ret = lup_elf_open(t->path, &t->elf);
+	int ret = lup_root_elf_open(root, t->file->name, &t->elf);
 
 	if (ret)
 		return ret;
 	if (lup_elf_build_id(t->elf, &id, &len) || len != patch->target_build_id.len ||
 	    memcmp(id, patch->target_build_id.data, len)) {
-		pr_err("%s: build-id differs from the mapped file's", t->path);
+		pr_err("%s: build-id differs from the mapped file's", lup_elf_path(t->elf));
 		return -LUP_EBADELF;
 	}
 	if (lup_elf_is_dyn(t->elf) != patch->target_dyn) {
-		pr_err("%s: ELF type differs from the patch's target %s", t->path, patch->target_name);
+		pr_err("%s: ELF type differs from the patch's target %s", lup_elf_path(t->elf),
+		       patch->target_name);
 		return -LUP_EBADELF;
 	}
 	t->bias = patch->target_dyn ? t->head->start - lup_elf_load_base(t->elf) : 0;
@@ -69,10 +71,7 @@ int lup_target_find(const struct lup_dump *d, const struct lup_proc *p, const Lu
 	}
 	if (!t->head)
 		return 0;
-	t->path = lup_root_join(root, t->file->name);
-	if (!t->path)
-		return -ENOMEM;
-	ret = open_target(patch, t);
+	ret = open_target(patch, root, t);
 	if (ret) {
 		lup_target_release(t);
 		return ret;
@@ -84,7 +83,6 @@ void lup_target_release(struct lup_target *t)
 {
 	if (t->elf)
 		lup_elf_close(t->elf);
-	free(t->path);
 	memset(t, 0, sizeof(*t));
 }
 

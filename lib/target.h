@@ -7,7 +7,6 @@
 
 #include "dump.h"
 #include "patch.h"
-#include "root-path.h"
 #include "stack-check.h"
 
 struct lup_elf;
@@ -15,7 +14,6 @@ struct lup_elf;
 struct lup_target {
 	const VmaEntry *head;		/* the mapping of the file's offset 0 */
 	const RegFileEntry *file;
-	char *path;			/* the file under the root */
 	struct lup_elf *elf;
 	uint64_t bias;			/* 0 for a non-dyn target */
 };
