@@ -4,8 +4,8 @@
 # `lup patch` and by one lup-rewrite + criu restore, listed with their files and
 # reverted with `lup revert --all`; then `lup patch` on the root of a tree of three
 # processes that all map the target (each comes back patched with its PID, threads and
-# counter), and on a shell whose child is the target (the child is patched, the shell
-# is left as it was).
+# counter, then reverted), and on a shell whose child is the target (the child is
+# patched, the shell is left as it was).
 source "$(dirname "$0")/../lib.sh"
 
 M=$LUP_BUILD/test/multi
@@ -132,6 +132,9 @@ lup patch "${PATCHES[@]}" "$root" || fail "lup patch of the tree"
 expect "$procs" "exe=new lib=new" "tree patched"
 [ "$(children "$root")" = "$kids" ] || fail "the root's children are $(children "$root"), were $kids"
 listed "$root" "$procs" "multi-exe multi-lib" "tree patched"
+lup revert --all "$root" || fail "lup revert --all of the tree"
+expect "$procs" "exe=old lib=old" "tree reverted"
+listed "$root" "" "" "tree reverted"
 stop_tree
 
 # /proc/PID/maps with adjacent pieces of one mapping joined: restore maps a file's
