@@ -2,7 +2,8 @@
 # lup-rewrite end to end with the real CRIU: a dumped counter rewritten with a patch
 # made by lup-mkpatch and restored from the parent-linked output runs the new code
 # with its counter, PID and thread ids intact; the untouched original restores too;
-# --root reads the mapped files under it (a root without them is refused);
+# --root reads the mapped files under it (a root without them is refused), and an
+# absolute symlink in the root leads to the root's file, not to the host's of that path;
 # the same patch again (4), a patch for another build (4), a name that no loaded
 # library defines (4), a broken parent link (3),
 # a thread inside the replaced function (5) and no free room near the text (6) are
@@ -107,6 +108,32 @@ rewrite 0 --root "$T/root" -p "$T/add1000.lup" -D "$T/img" -o "$T/out-root"
 criu_restore "$T/out-root"
 wait_lines "$pid" 5
 [ "$(last_delta "$pid")" = 1000 ] || fail "new compute() not running after --root"
+kill -9 "$pid"; wait_gone "$pid"
+
+note "--root: absolute symlinks resolve inside the root, not on the host"
+# The process preloads $T/lib/libroot.so. Under the root, that path is an absolute
+# symlink to $T/decoy/libroot.so, a copy of the same library; on the host, that path
+# holds another build without root_only_fn: a rewrite that followed the symlink on the
+# host would find no root_only_fn. /lib and /lib64 are absolute symlinks too, as in
+# a merged-/usr container rootfs.
+mkdir -p "$T/lib" "$T/decoy" "$T/root$T/lib" "$T/root$T/decoy"
+printf 'long root_only_fn(long x) { return x + 3000; }\n' >"$T/libroot.c"
+cc -shared -fPIC -o "$T/lib/libroot.so" "$T/libroot.c"
+cp "$T/lib/libroot.so" "$T/root$T/decoy/libroot.so"
+ln -s "$T/decoy/libroot.so" "$T/root$T/lib/libroot.so"
+printf 'long other_fn(long x) { return x; }\n' >"$T/decoy.c"
+cc -shared -fPIC -o "$T/decoy/libroot.so" "$T/decoy.c"
+for d in /lib /lib64; do
+	[ -e "$T/root$d" ] || ln -s "/usr$d" "$T/root$d"
+done
+mkfix rootlib 'long root_only_fn(long); long compute(long x) { return root_only_fn(x); }'
+pid=$(start_target env LD_PRELOAD="$T/lib/libroot.so" "$PROG")
+wait_lines "$pid" 3
+criu_dump "$pid" "$T/img-lib"
+rewrite 0 --root "$T/root" -p "$T/rootlib.lup" -D "$T/img-lib" -o "$T/out-lib"
+criu_restore "$T/out-lib"
+wait_lines "$pid" 5
+[ "$(last_delta "$pid")" = 3000 ] || fail "root_only_fn not bound: $(tail -n 1 "$T/out.$pid")"
 kill -9 "$pid"; wait_gone "$pid"
 
 note "two patches in one pass, bound to target variables, its TLS and libc"
