@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Crafted input that parses but lies, on real dumps: a pstree whose process is not among
-# its threads or that lists a thread twice, a patch that replaces no function, and a
-# process whose r_debug leads to a cyclic link_map list. Each is refused with exit 3
+# its threads or that lists a thread twice, a patch that replaces no function, a
+# files.img name climbing out of --root with "..", and a process whose r_debug leads to
+# a cyclic link_map list. Each is refused with exit 3
 # (bad image) or 3 from lup-mkpatch (bad patch), one line naming the file or process,
 # no output directory; the original images still restore the process.
 source "$(dirname "$0")/../lib.sh"
@@ -60,6 +61,32 @@ craft_pstree twice "e[0]['threads'].append(e[0]['threads'][-1])"
 refused "$T/twice" "pstree.img: thread [0-9]* appears twice"
 craft_pstree twoprocs "e.append(dict(e[0]))"
 refused "$T/twoprocs" "pstree.img: thread [0-9]* appears twice"
+
+note "files.img: a name climbing out of --root (..) stays inside it"
+# The root holds every mapped file but the executable, whose name now starts with "..":
+# it must not be read from the host. With the executable in the root, the same name
+# resolves there.
+rm -rf "$T/esc" && cp -a "$T/img" "$T/esc"
+"$CRIT" decode -i "$T/img/files.img" |
+	python3 -c "import json, sys; d = json.load(sys.stdin)
+for e in d['entries']:
+    if e.get('reg', {}).get('name') == sys.argv[1]: e['reg']['name'] = '/../../../../../../..' + sys.argv[1]
+json.dump(d, sys.stdout)" "$PROG" | "$CRIT" encode -o "$T/esc/files.img" || fail "crit could not write files.img"
+lup-rewrite --show "$T/img" --json >"$T/show.json"
+for f in $(python3 -c 'import json, sys
+print("\n".join(sorted({v["path"] for p in json.load(open(sys.argv[1]))["processes"]
+                         for v in p["vmas"] if "path" in v} - {sys.argv[2]})))' "$T/show.json" "$PROG"); do
+	mkdir -p "$T/esc-root${f%/*}" && cp "$f" "$T/esc-root$f"
+done
+st=0; lup-rewrite --root "$T/esc-root" -p "$T/fix.lup" -D "$T/esc" -o "$T/out" 2>"$T/err" || st=$?
+sed 's/^/  | /' "$T/err"
+[ $st -ne 0 ] && grep -q "$T/esc-root/\.\./.*: No such file or directory" "$T/err" ||
+	fail "a name with .. read the host's file: exit $st"
+[ ! -e "$T/out" ] || fail "a refused rewrite left $T/out behind"
+mkdir -p "$T/esc-root${PROG%/*}" && cp "$PROG" "$T/esc-root$PROG"
+lup-rewrite --root "$T/esc-root" -p "$T/fix.lup" -D "$T/esc" -o "$T/out" 2>"$T/err" ||
+	fail "the executable in the root is not found by its name with ..: $(cat "$T/err")"
+rm -rf "$T/out"
 
 criu_restore "$T/img"
 wait_lines "$pid" 3
