@@ -8,6 +8,8 @@
 #include "log.h"
 
 #define NAME_MAX_LEN 4096
+/* Entries of PT_DYNAMIC read at most: real ones hold tens, p_memsz is the process's word. */
+#define DYN_MAX_ENTRIES 4096
 
 /* Offsets of the public fields of struct r_debug and struct link_map on x86-64. */
 #define R_DEBUG_R_MAP 8
@@ -16,12 +18,13 @@
 #define LM_L_NEXT 24
 
 /* r_debug's address from the executable's DT_DEBUG; 0 when there is none (static). */
-static int find_r_debug(lup_read_fn rd, void *arg, uint64_t exe_start, uint64_t *r_debug)
+static int find_r_debug(lup_read_fn rd, void *arg, uint64_t exe_start, const char *who,
+			uint64_t *r_debug)
 {
 	struct lup_remote_elf e;
 	const Elf64_Phdr *dyn;
 	Elf64_Dyn ent;
-	uint64_t i;
+	uint64_t i, n;
 	int ret;
 
 	*r_debug = 0;
@@ -31,7 +34,8 @@ static int find_r_debug(lup_read_fn rd, void *arg, uint64_t exe_start, uint64_t 
 	dyn = lup_remote_elf_phdr(&e, PT_DYNAMIC);
 	if (!dyn)
 		return 0;
-	for (i = 0; i < dyn->p_memsz / sizeof(ent); i++) {
+	n = dyn->p_memsz / sizeof(ent);
+	for (i = 0; i < n && i < DYN_MAX_ENTRIES; i++) {
 		ret = rd(arg, e.bias + dyn->p_vaddr + i * sizeof(ent), &ent, sizeof(ent));
 		if (ret || ent.d_tag == DT_NULL)
 			return ret;
@@ -39,6 +43,11 @@ static int find_r_debug(lup_read_fn rd, void *arg, uint64_t exe_start, uint64_t 
 			*r_debug = ent.d_un.d_ptr;
 			return 0;
 		}
+	}
+	if (i == DYN_MAX_ENTRIES) {
+		pr_err("%s: the executable's PT_DYNAMIC has neither DT_DEBUG nor DT_NULL in its "
+		       "first %d entries", who, DYN_MAX_ENTRIES);
+		return -LUP_EBADIMG;
 	}
 	return 0;
 }
@@ -87,7 +96,9 @@ int lup_linkmap_read(lup_read_fn rd, void *arg, uint64_t exe_start, const char *
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	ret = find_r_debug(rd, arg, exe_start, &r_debug);
+	ret = find_r_debug(rd, arg, exe_start, who, &r_debug);
+	if (ret == -LUP_EBADIMG)
+		return ret;	/* reported */
 	if (!ret && r_debug)
 		ret = rd(arg, r_debug + R_DEBUG_R_MAP, &lm, sizeof(lm));
 	while (!ret && lm && out->nr < LUP_LINKMAP_MAX) {
