@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Crafted input that parses but lies, on real dumps: a pstree whose process is not among
 # its threads or that lists a thread twice, a patch that replaces no function, a
-# files.img name climbing out of --root with "..", and a process whose r_debug leads to
-# a cyclic link_map list. Each is refused with exit 3
-# (bad image) or 3 from lup-mkpatch (bad patch), one line naming the file or process,
-# no output directory; the original images still restore the process.
+# files.img name climbing out of --root with "..", a process whose r_debug leads to
+# a cyclic link_map list, and one whose PT_DYNAMIC has no end. Each is refused with exit 3
+# (bad image) or 3 from lup-mkpatch (bad patch) (the ".." name: not found in the root),
+# one line naming the file or process, no output directory; the original images still
+# restore the process.
 source "$(dirname "$0")/../lib.sh"
 
 PROG=$LUP_BUILD/test/progs/rewrite-counter
@@ -108,6 +109,21 @@ refused_cycle() {
 }
 refused_cycle
 criu_restore "$T/cyc"
+wait_lines "$pid" 3
+kill -9 "$pid"
+
+note "a PT_DYNAMIC of endless entries (no DT_NULL) is refused"
+pid=$(start_target "$LUP_BUILD/test/progs/dynamic-endless")
+wait_lines "$pid" 3
+criu_dump "$pid" "$T/dyn"
+lup-mkpatch -t "$LUP_BUILD/test/progs/dynamic-endless" -o "$T/fix.lup" "$T/fix.c" >/dev/null
+st=0; lup-rewrite -p "$T/fix.lup" -D "$T/dyn" -o "$T/out" 2>"$T/err" || st=$?
+sed 's/^/  | /' "$T/err"
+[ $st -eq 3 ] || fail "endless PT_DYNAMIC: exit $st, expected 3"
+[ "$(grep -c "process $pid: the executable's PT_DYNAMIC has neither DT_DEBUG nor DT_NULL" "$T/err")" -eq 1 ] ||
+	fail "endless PT_DYNAMIC: not one line naming process $pid"
+[ ! -e "$T/out" ] || fail "endless PT_DYNAMIC: $T/out left behind"
+criu_restore "$T/dyn"
 wait_lines "$pid" 3
 kill -9 "$pid"
 echo PASS
