@@ -127,14 +127,14 @@ for d in /lib /lib64; do
 	[ -e "$T/root$d" ] || ln -s "/usr$d" "$T/root$d"
 done
 mkfix rootlib 'long root_only_fn(long); long compute(long x) { return root_only_fn(x); }'
-pid=$(start_target env LD_PRELOAD="$T/lib/libroot.so" "$PROG")
-wait_lines "$pid" 3
-criu_dump "$pid" "$T/img-lib"
+lpid=$(start_target env LD_PRELOAD="$T/lib/libroot.so" "$PROG")
+wait_lines "$lpid" 3
+criu_dump "$lpid" "$T/img-lib"
 rewrite 0 --root "$T/root" -p "$T/rootlib.lup" -D "$T/img-lib" -o "$T/out-lib"
 criu_restore "$T/out-lib"
-wait_lines "$pid" 5
-[ "$(last_delta "$pid")" = 3000 ] || fail "root_only_fn not bound: $(tail -n 1 "$T/out.$pid")"
-kill -9 "$pid"; wait_gone "$pid"
+wait_lines "$lpid" 5
+[ "$(last_delta "$lpid")" = 3000 ] || fail "root_only_fn not bound: $(tail -n 1 "$T/out.$lpid")"
+kill -9 "$lpid"; wait_gone "$lpid"
 
 note "two patches in one pass, bound to target variables, its TLS and libc"
 rewrite 0 -p "$T/bound.lup" -p "$T/idle.lup" -D "$T/img" -o "$T/two"
