@@ -64,9 +64,15 @@ static int add_line(struct lup_proc_maps *m, const char *line, size_t *cap)
 		m->m = n;
 	}
 	/* a line the format does not fit is skipped: it maps nothing lup looks for */
-	if (parse_line(line, &m->m[m->nr]) == -ENOMEM)
+	switch (parse_line(line, &m->m[m->nr])) {
+	case -ENOMEM:
 		return -ENOMEM;
-	m->nr += m->m[m->nr].end > m->m[m->nr].start;
+	case 0:
+		if (m->m[m->nr].end > m->m[m->nr].start)
+			m->nr++;
+		else
+			free(m->m[m->nr].name);
+	}
 	return 0;
 }
 
