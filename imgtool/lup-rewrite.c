@@ -181,8 +181,10 @@ int main(int argc, char **argv)
 	struct opts o = { MODE_NONE };
 	int ret = parse_opts(argc, argv, &o);
 
-	if (ret)
+	if (ret) {
+		free(o.patches);
 		return ret;
+	}
 	switch (o.mode) {
 	case MODE_SHOW:
 		ret = run_show(&o);
@@ -202,5 +204,6 @@ int main(int argc, char **argv)
 	case MODE_NONE:
 		break;
 	}
+	free(o.patches);
 	return lup_exit_report("lup-rewrite", ret);
 }

@@ -1,6 +1,7 @@
 /* A root directory (--root, LUP_ROOT) and an absolute path from the images: names, opening. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,17 +37,39 @@ static void report(const char *root, const char *path, int err)
 	free(name);
 }
 
+static bool is_host_root(const char *root)
+{
+	if (!root)
+		return true;
+	while (*root == '/')
+		root++;
+	return !*root;
+}
+
+/* The host's root: an ordinary open (also where openat2 is missing, e.g. under valgrind). */
+static int host_open(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = errno;
+
+	if (fd < 0) {
+		report(NULL, path, err);
+		return -err;
+	}
+	return fd;
+}
+
 int lup_root_open(const char *root, const char *path)
 {
 	/* glibc 2.36 has no openat2() wrapper. */
 	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
-	const char *dir = root && *root ? root : "/";
 	int dfd, fd, err, tries = 0;
 
-	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (is_host_root(root))
+		return host_open(path);
+	dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0) {
 		err = errno;
-		pr_err("%s: %s", dir, strerror(err));
+		pr_err("%s: %s", root, strerror(err));
 		return -err;
 	}
 	do

@@ -7,10 +7,10 @@ struct lup_elf;
 /* root + path, malloc'ed, for messages (root NULL, "" or "/" gives path); NULL without memory. */
 char *lup_root_join(const char *root, const char *path);
 /*
- * Opens path read-only as seen from inside root (NULL or "" is "/"): "..", absolute
- * symlinks and relative ones resolve within root, never above it (openat2
- * RESOLVE_IN_ROOT; magic links such as /proc/PID/fd/N are refused). Returns the fd or a
- * negative errno, reported naming root + path.
+ * Opens path read-only as seen from inside root: "..", absolute symlinks and relative
+ * ones resolve within root, never above it (openat2 RESOLVE_IN_ROOT; magic links such as
+ * /proc/PID/fd/N are refused). The host's root (NULL, "" or "/") is an ordinary open.
+ * Returns the fd or a negative errno, reported naming root + path.
  */
 int lup_root_open(const char *root, const char *path);
 /* lup_root_open, then lup_elf_open_fd naming the file root + path. */
