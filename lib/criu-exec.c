@@ -34,28 +34,44 @@ static char **build_argv(const struct lup_criu *c, const char *const *fixed, siz
 	return argv;
 }
 
-/*
- * Waits for the child up to timeout_ms (0: no limit) through a pidfd; kills it when
- * the time is up. Returns its wait status, or -ETIMEDOUT / a negative errno.
- */
-static int wait_child(pid_t pid, unsigned timeout_ms)
+/* 1 when the child exited within timeout_ms (0: no limit), 0 when the time is up. */
+static int exited_in_time(pid_t pid, unsigned timeout_ms)
 {
-	int fd = pidfd_open(pid, 0), status, ret = 0;
+	int fd = pidfd_open(pid, 0), ret;
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	siginfo_t si;
 
 	if (fd >= 0) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-
 		do
 			ret = poll(&pfd, 1, timeout_ms ? (int)timeout_ms : -1);
 		while (ret < 0 && errno == EINTR);
 		close(fd);
-		if (ret == 0)
-			kill(pid, SIGKILL);
+		return ret != 0;
 	}
+	/* No pidfd (an old kernel, a seccomp filter): look every millisecond instead. */
+	for (unsigned ms = 0; !timeout_ms || ms < timeout_ms; ms++) {
+		si.si_pid = 0;
+		if (waitid(P_PID, pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid)
+			return 1;
+		usleep(1000);
+	}
+	return 0;
+}
+
+/*
+ * Waits for the child up to timeout_ms (0: no limit); kills it when the time is up.
+ * Returns its wait status, or -ETIMEDOUT / a negative errno.
+ */
+static int wait_child(pid_t pid, unsigned timeout_ms)
+{
+	int in_time = exited_in_time(pid, timeout_ms), status;
+
+	if (!in_time)
+		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
-	return ret == 0 ? -ETIMEDOUT : status;
+	return in_time ? status : -ETIMEDOUT;
 }
 
 /*

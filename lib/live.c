@@ -69,10 +69,13 @@ static int dump(struct round *r, enum lup_live_state *state)
 
 	r->t->dump_ms = s - r->dump_start;
 	if (ret) {
-		/* CRIU resumes the tree when a dump fails, unless it failed after killing it. */
+		/*
+		 * CRIU resumes the tree when a dump fails, unless it failed (or was killed)
+		 * after killing it: then the images it wrote are the only way back.
+		 */
 		if (!lup_live_alive(r->o->pid)) {
-			pr_err("process %d: LOST: gone after the failed dump", (int)r->o->pid);
-			*state = LUP_LIVE_LOST;
+			pr_err("process %d: gone after the failed dump", (int)r->o->pid);
+			*state = fall_back(r);
 		}
 		return ret;
 	}
