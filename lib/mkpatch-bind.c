@@ -37,15 +37,23 @@ static void report_ambiguous(struct lup_mkpatch *m, const char *name)
 	       "from <lup/lup-patch.h>", lup_elf_path(m->target), name, files, name);
 }
 
-int lup_mkpatch_find_target(struct lup_mkpatch *m, const char *asm_name, const struct lup_sym **out)
+int lup_mkpatch_split_name(const char *asm_name, char **name, const char **file)
 {
 	const char *sep = strstr(asm_name, LUP_FILE_SEP);
-	const char *file = sep ? sep + strlen(LUP_FILE_SEP) : NULL;
-	char *name = sep ? strndup(asm_name, (size_t)(sep - asm_name)) : strdup(asm_name);
-	int ret;
 
-	if (!name)
-		return -ENOMEM;
+	*file = sep ? sep + strlen(LUP_FILE_SEP) : NULL;
+	*name = sep ? strndup(asm_name, (size_t)(sep - asm_name)) : strdup(asm_name);
+	return *name ? 0 : -ENOMEM;
+}
+
+int lup_mkpatch_find_target(struct lup_mkpatch *m, const char *asm_name, const struct lup_sym **out)
+{
+	const char *file;
+	char *name;
+	int ret = lup_mkpatch_split_name(asm_name, &name, &file);
+
+	if (ret)
+		return ret;
 	ret = lup_elf_find_sym(m->target, name, file, out);
 	if (ret == -ENOTUNIQ) {
 		report_ambiguous(m, name);
@@ -108,6 +116,7 @@ static const LupFunc *replaced_func(struct lup_mkpatch *m, const GElf_Sym *s)
 static int bind_undefined(struct lup_mkpatch *m, const char *name, uint32_t *index)
 {
 	const struct lup_sym *t;
+	void *it = NULL;
 	int ret = lup_mkpatch_find_target(m, name, &t);
 
 	if (!ret)
@@ -119,6 +128,12 @@ static int bind_undefined(struct lup_mkpatch *m, const char *name, uint32_t *ind
 		pr_err("%s: undefined symbol %s: not in the target, which uses no libraries",
 		       lup_elf_path(m->target), name);
 		return -LUP_EBADPATCH;
+	}
+	/* Checked once per name: relocations share their symbols. */
+	if (!lup_hashmap_next(m->sym_index, name, &it)) {
+		ret = lup_mkpatch_check_library(m, name);
+		if (ret)
+			return ret;
 	}
 	return add_symbol(m, name, LUP_SYM_SCOPE__LUP_SYM_LIBRARY, 0, false, index);
 }

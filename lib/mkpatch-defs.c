@@ -5,20 +5,19 @@
 
 #include "err.h"
 #include "log.h"
-#include "lup-patch.h"
 #include "mkpatch-priv.h"
 
 static int add_func(struct lup_mkpatch *m, const char *asm_name, const struct lup_sym *t,
 		    uint64_t new_offset)
 {
-	const char *sep = strstr(asm_name, LUP_FILE_SEP);
 	LupFunc *f = calloc(1, sizeof(*f));
+	const char *file;
 	int ret = -ENOMEM;
 
 	if (!f)
 		return ret;
 	lup_func__init(f);
-	f->name = sep ? strndup(asm_name, (size_t)(sep - asm_name)) : strdup(asm_name);
+	lup_mkpatch_split_name(asm_name, &f->name, &file);
 	f->target_value = t->value;
 	f->target_size = t->size;
 	f->new_offset = new_offset;
@@ -40,8 +39,10 @@ static int add_func(struct lup_mkpatch *m, const char *asm_name, const struct lu
 static int check_func(struct lup_mkpatch *m, const char *name, const GElf_Sym *s)
 {
 	const struct lup_sym *t;
-	int ret = lup_mkpatch_find_target(m, name, &t);
+	int ret = lup_mkpatch_check_clones(m, name);
 
+	if (!ret)
+		ret = lup_mkpatch_find_target(m, name, &t);
 	if (ret == -ENOENT)
 		return 0;
 	if (ret)

@@ -150,6 +150,8 @@ int lup_mkpatch(const struct lup_mkpatch_opts *o)
 		pr_err("%s: out of memory", o->out);
 	lup_patch_free(m.p);
 	lup_hashmap_free(m.sym_index);
+	lup_mkpatch_clones_free(m.clones);
+	lup_mkpatch_libs_free(m.libs);
 	lup_elf_close(m.so);
 	lup_elf_close(m.target);
 	lup_mkpatch_remove_dir(dir);
