@@ -2,7 +2,9 @@
 # lup-mkpatch end to end: builds PIE, non-PIE, static and shared-library targets, makes
 # patches against them and checks their content against readelf/objdump of the target;
 # then checks that each refused case fails with its message and exit status 3 (2 for
-# usage), and that no temporary file is ever left behind.
+# usage), and that no temporary file is ever left behind. Compiler clones of a replaced
+# function, and names no library of a program defines, are refused at build time; a
+# program's own libraries (RUNPATH, RPATH with $ORIGIN, and the system's) are read.
 . "$(dirname "$0")/../lib.sh"
 
 S=$LUP_TOP/test/mkpatch
@@ -19,6 +21,15 @@ build_targets() {
 	$CC -O2 -g -shared -fPIC -o "$T/lib.so" "${srcs[@]}"
 	$CC -O2 -g -o "$T/nobuildid" -Wl,--build-id=none "${srcs[@]}" "$S/target-prog.c"
 	strip -o "$T/stripped" "$T/pie"
+	$CC -O2 -g -o "$T/clones" "$S/target-clones.c"
+	mkdir -p "$T/lib" "$T/bin" "$T/moved"
+	$CC -O2 -g -shared -fPIC -o "$T/lib/libtwo.so" "$S/libtwo.c" -Wl,--no-as-needed -lm
+	# RUNPATH (the linker's default) next to the program, RPATH from a sibling directory.
+	$CC -O2 -g -o "$T/two" "$S/target-two.c" -L"$T/lib" -Wl,--no-as-needed -ltwo \
+		-Wl,-rpath,'$ORIGIN/lib' -Wl,--enable-new-dtags
+	$CC -O2 -g -o "$T/bin/two-rpath" "$S/target-two.c" -L"$T/lib" -Wl,--no-as-needed -ltwo \
+		-Wl,-rpath,'${ORIGIN}/../lib' -Wl,--disable-new-dtags
+	cp "$T/two" "$T/moved/two"	# $ORIGIN/lib does not exist there
 }
 
 # Value of a .symtab symbol as 0x..., optionally the local one of a source file.
@@ -115,6 +126,64 @@ check_errors() {
 	note "every refused case: right message and status"
 }
 
+# The target really has the clones the refusals are about (a newer compiler may differ).
+check_clone_target() {
+	local syms
+	syms=$(readelf -sW "$T/clones" | awk '$4 == "FUNC" { print $8 }')
+	for f in scale_by.constprop.0 get_b.isra.0 check check.part.0 sum sum.cold; do
+		grep -qx "$f" <<<"$syms" || fail "clones: $CC made no $f: $(echo $syms)"
+	done
+	! grep -qx scale_by <<<"$syms" || fail "clones: scale_by was not replaced by its clone"
+}
+
+check_clones() {
+	local c=$T/clones
+	check_clone_target
+	expect_fail 3 "clones: scale_by exists only as compiler clones \(scale_by.constprop.0\): a new function of that name would never be called: make the patch's scale_by static and replace its callers, or rebuild the target with -fno-ipa-cp" "$c" "$S/bad-clone-gone.c"
+	expect_fail 3 "clones: check has compiler clones \(check.part.0\) that callers use instead of it" "$c" "$S/bad-clone-part.c"
+	mkpatch "$c" "$T/cold.lup" "$S/fix-cold.c" || fail "sum with a sum.cold part: refused"
+	expect_line <(lup-mkpatch --dump "$T/cold.lup") "func sum target $(sym_value "$c" sum) .*"
+	mkpatch "$c" "$T/caller.lup" "$S/fix-clone-caller.c" || fail "a static copy and its caller: refused"
+	lup-mkpatch --dump "$T/caller.lup" >"$T/caller.dump"
+	expect_line "$T/caller.dump" "func run target $(sym_value "$c" run) .*"
+	! grep -q "^func scale_by" "$T/caller.dump" || fail "the patch's static scale_by replaced something"
+	# A new function without clones in the target is still just new (fix-replace's compute_ptr).
+	! grep -q "^func compute_ptr" "$T/pie.dump" || fail "a new function became a replacement"
+	note "clones: refused when they would bypass the patch; a cold part and a static copy pass"
+}
+
+check_two() { # target : the patch binds to libc, libtwo.so and libm (needed by libtwo only)
+	local d=$T/two.dump
+	mkpatch "$1" "$T/two.lup" "$S/fix-two.c" >"$T/out" 2>&1 || { cat "$T/out" >&2; fail "$1: refused"; }
+	! grep -q "not found" "$T/out" || { cat "$T/out" >&2; fail "$1: a library was not found"; }
+	lup-mkpatch --dump "$T/two.lup" >"$d"
+	expect_line "$d" "func report_two target $(sym_value "$1" report_two) .*"
+	for s in printf two_scale cos; do
+		expect_line "$d" "symbol [0-9]+ $s library"
+	done
+}
+
+check_libraries() {
+	check_two "$T/two"
+	check_two "$T/bin/two-rpath"
+	expect_fail 3 "pie: undefined symbol nosuch_var: neither the target nor its libraries define it \(searched [^ ]*/libc.so.6" "$T/pie" "$S/bad-undef.c"
+	expect_fail 3 "two: undefined symbol nosuch_var: .*searched $T/lib/libtwo.so, [^ ]*/libc.so.6, .*libm.so.6" "$T/two" "$S/bad-undef.c"
+	# Built elsewhere than where it runs: a missing library is a warning, not a refusal.
+	mkpatch "$T/moved/two" "$T/moved.lup" "$S/fix-unknown.c" >"$T/out" 2>&1 ||
+		{ cat "$T/out" >&2; fail "moved: refused"; }
+	grep -q "moved/two: needs libtwo.so, which is not found on this machine" "$T/out" ||
+		{ cat "$T/out" >&2; fail "moved: no warning about libtwo.so"; }
+	expect_line <(lup-mkpatch --dump "$T/moved.lup") "symbol [0-9]+ nosuch_var library"
+	# A library's names may come from the program that loads it.
+	mkpatch "$T/lib.so" "$T/libso.lup" "$S/fix-unknown.c" >"$T/out" 2>&1 ||
+		{ cat "$T/out" >&2; fail "lib.so: refused"; }
+	grep -q "lib.so: nosuch_var is not defined by it nor by its libraries .*: it must come from the program" "$T/out" ||
+		{ cat "$T/out" >&2; fail "lib.so: no warning about nosuch_var"; }
+	expect_line <(lup-mkpatch --dump "$T/libso.lup") "symbol [0-9]+ nosuch_var library"
+	check_no_tmp
+	note "libraries: RUNPATH and RPATH with \$ORIGIN, libm through libtwo; typos refused"
+}
+
 check_usage() {
 	local rc=0
 	lup-mkpatch >/dev/null 2>&1 || rc=$?
@@ -136,5 +205,7 @@ check_replace lib.so dyn library
 check_static_by_file
 check_no_tmp
 check_errors
+check_clones
+check_libraries
 check_usage
 note "PASS"
