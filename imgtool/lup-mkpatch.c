@@ -11,8 +11,8 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: lup-mkpatch -t TARGET_ELF -o OUT.lup [--id ID] [--expects ID]... SRC.c...\n"
-	      "                   [-- COMPILER_FLAGS...]\n"
+	fputs("usage: lup-mkpatch -t TARGET_ELF -o OUT.lup [--id ID] [--expects ID]...\n"
+	      "                   [--no-library-check] SRC.c... [-- COMPILER_FLAGS...]\n"
 	      "       lup-mkpatch --dump PATCH.lup\n"
 	      "The compiler is $CC (default gcc). See lup-mkpatch(1).\n", f);
 }
@@ -58,6 +58,7 @@ static int parse(int argc, char **argv, struct lup_mkpatch_opts *o, const char *
 		{ "id", required_argument, NULL, 'i' },
 		{ "expects", required_argument, NULL, 'e' },
 		{ "dump", required_argument, NULL, 'd' },
+		{ "no-library-check", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -76,6 +77,7 @@ static int parse(int argc, char **argv, struct lup_mkpatch_opts *o, const char *
 		case 'i': o->id = optarg; break;
 		case 'e': expects[o->nr_expects++] = optarg; break;
 		case 'd': *dump_path = optarg; break;
+		case 'L': o->no_library_check = true; break;
 		case 'h': usage(stdout); exit(LUP_EXIT_OK);
 		default: return -1;
 		}
@@ -92,15 +94,17 @@ int main(int argc, char **argv)
 	struct lup_mkpatch_opts o = { .cc = getenv("CC") };
 	const char *dump_path = NULL;
 	char **expects = calloc((size_t)argc, sizeof(*expects));
+	int ret;
 
 	if (!expects)
 		return LUP_EXIT_FAIL;
 	o.expects = expects;
 	if (parse(argc, argv, &o, &dump_path, expects)) {
 		usage(stderr);
+		free(expects);
 		return LUP_EXIT_USAGE;
 	}
-	if (dump_path)
-		return dump(dump_path);
-	return make_patch(&o);
+	ret = dump_path ? dump(dump_path) : make_patch(&o);
+	free(expects);
+	return ret;
 }

@@ -130,7 +130,7 @@ static int bind_undefined(struct lup_mkpatch *m, const char *name, uint32_t *ind
 		return -LUP_EBADPATCH;
 	}
 	/* Checked once per name: relocations share their symbols. */
-	if (!lup_hashmap_next(m->sym_index, name, &it)) {
+	if (!m->o->no_library_check && !lup_hashmap_next(m->sym_index, name, &it)) {
 		ret = lup_mkpatch_check_library(m, name);
 		if (ret)
 			return ret;

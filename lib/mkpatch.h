@@ -2,6 +2,7 @@
 #ifndef LUP_MKPATCH_H
 #define LUP_MKPATCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -18,6 +19,7 @@ struct lup_mkpatch_opts {
 	size_t nr_srcs;
 	char *const *cflags;		/* added to the compiler's command line */
 	size_t nr_cflags;
+	bool no_library_check;		/* names not in the target are not looked up in its libraries */
 };
 
 /*

@@ -180,6 +180,10 @@ check_libraries() {
 	grep -q "lib.so: nosuch_var is not defined by it nor by its libraries .*: it must come from the program" "$T/out" ||
 		{ cat "$T/out" >&2; fail "lib.so: no warning about nosuch_var"; }
 	expect_line <(lup-mkpatch --dump "$T/libso.lup") "symbol [0-9]+ nosuch_var library"
+	# Built for a machine with other versions of the libraries: not looked up.
+	lup-mkpatch --no-library-check -t "$T/pie" -o "$T/nocheck.lup" "$S/fix-unknown.c" >"$T/out" 2>&1 ||
+		{ cat "$T/out" >&2; fail "--no-library-check: refused"; }
+	expect_line <(lup-mkpatch --dump "$T/nocheck.lup") "symbol [0-9]+ nosuch_var library"
 	check_no_tmp
 	note "libraries: RUNPATH and RPATH with \$ORIGIN, libm through libtwo; typos refused"
 }
