@@ -292,6 +292,7 @@ int lup_mkpatch_check_library(struct lup_mkpatch *m, const char *name)
 		return 0;
 	}
 	pr_err("%s: undefined symbol %s: neither the target nor its libraries define it "
-	       "(searched %s)", lup_elf_path(m->target), name, libs);
+	       "(searched %s); for a library loaded by dlopen or LD_PRELOAD, use --no-library-check",
+	       lup_elf_path(m->target), name, libs);
 	return -LUP_EBADPATCH;
 }
