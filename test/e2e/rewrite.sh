@@ -32,9 +32,11 @@ last_delta() { tail -n 1 "$T/out.$1" | awk '{ print $2 - $1 }'; }
 last_counter() { tail -n 1 "$T/out.$1" | awk '{ print $1 }'; }
 sums() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
 
-mkfix() { # name function body -> $T/name.lup for PROG (or $4)
-	printf '%s\n' "$2" >"$T/$1.c"
-	lup-mkpatch -t "${3:-$PROG}" -o "$T/$1.lup" "$T/$1.c" >/dev/null
+mkfix() { # name function body [target [lup-mkpatch options...]] -> $T/name.lup
+	local name=$1 body=$2 target=${3:-$PROG}
+	shift $(($# < 3 ? $# : 3))
+	printf '%s\n' "$body" >"$T/$name.c"
+	lup-mkpatch -t "$target" -o "$T/$name.lup" "$@" "$T/$name.c" >/dev/null
 }
 mkfix add1000 'long compute(long x) { return x + 1000; }'
 mkfix idle 'void busy_loop(void) { }'
@@ -81,7 +83,8 @@ rewrite 4 -p "$T/add1000.lup" -D "$T/out" -o "$T/out2"
 cc -O1 -g -pthread -o "$T/other" "$LUP_TOP/test/progs/rewrite-counter.c"
 mkfix other 'long compute(long x) { return x + 7; }' "$T/other"
 rewrite 4 -p "$T/other.lup" -D "$T/img" -o "$T/out3"
-mkfix nolib 'long nosuch_fn(long); long compute(long x) { return nosuch_fn(x); }'
+mkfix nolib 'long nosuch_fn(long); long compute(long x) { return nosuch_fn(x); }' \
+	"$PROG" --no-library-check	# lup-mkpatch would refuse it: the rewrite must too
 rewrite 4 -p "$T/nolib.lup" -D "$T/img" -o "$T/out5"
 grep -q "symbol nosuch_fn is defined by none of the loaded libraries" "$T/rw.err" ||
 	fail "a name no library defines is not named"
@@ -126,7 +129,8 @@ cc -shared -fPIC -o "$T/decoy/libroot.so" "$T/decoy.c"
 for d in /lib /lib64; do
 	[ -e "$T/root$d" ] || ln -s "/usr$d" "$T/root$d"
 done
-mkfix rootlib 'long root_only_fn(long); long compute(long x) { return root_only_fn(x); }'
+mkfix rootlib 'long root_only_fn(long); long compute(long x) { return root_only_fn(x); }' \
+	"$PROG" --no-library-check	# an LD_PRELOAD library: not one the program needs
 lpid=$(start_target env LD_PRELOAD="$T/lib/libroot.so" "$PROG")
 wait_lines "$lpid" 3
 criu_dump "$lpid" "$T/img-lib"
