@@ -15,8 +15,12 @@
 
 #define LOG_TAIL_LINES 5
 
-/* path, the fixed arguments, --libdir DIR, the user's extra options, NULL. */
-static char **build_argv(const struct lup_criu *c, const char *const *fixed, size_t nr_fixed)
+/*
+ * path, the fixed arguments, --libdir DIR (a gated dump only: a restore has nothing for
+ * lup.so to do, and loading it would only add to the freeze), the user's options, NULL.
+ */
+static char **build_argv(const struct lup_criu *c, const char *const *fixed, size_t nr_fixed,
+			 const struct lup_gate *gate)
 {
 	char **argv = calloc(1 + nr_fixed + 2 + c->nr_extra + 1, sizeof(*argv));
 	size_t n = 1 + nr_fixed;
@@ -25,7 +29,7 @@ static char **build_argv(const struct lup_criu *c, const char *const *fixed, siz
 		return NULL;
 	argv[0] = (char *)c->path;
 	memcpy(argv + 1, fixed, nr_fixed * sizeof(*argv));
-	if (c->plugin_dir) {
+	if (gate && c->plugin_dir) {
 		argv[n++] = "--libdir";
 		argv[n++] = (char *)c->plugin_dir;
 	}
@@ -154,7 +158,7 @@ static int check_status(const struct lup_criu *c, int st, const char *log, const
 static int run_criu(const struct lup_criu *c, const char *const *fixed, size_t nr_fixed,
 		    const struct lup_gate *gate)
 {
-	char **argv = build_argv(c, fixed, nr_fixed);
+	char **argv = build_argv(c, fixed, nr_fixed, gate);
 	int st;
 
 	if (!argv)

@@ -19,7 +19,7 @@ struct lup_criu {
 	char *const *extra;		/* options given to both dump and restore */
 	size_t nr_extra;
 	unsigned timeout_ms;		/* per run; the run is killed when it is exceeded */
-	const char *plugin_dir;		/* given as --libdir to both runs; NULL: CRIU's own */
+	const char *plugin_dir;		/* --libdir of a gated dump; NULL: CRIU's own */
 };
 
 /*
