@@ -1,8 +1,9 @@
 /*
- * The stack check of a live, ptrace-stopped thread: registers by PTRACE_GETREGS, memory
+ * The stack check of live, ptrace-stopped threads: registers by PTRACE_GETREGS, memory
  * by process_vm_readv through a page cache, and the ELF file at each ip from
- * /proc/TID/maps (read once, lib/proc-maps.c). libunwind-ptrace would do the same work per frame
- * (reading the maps, mapping each ELF file, a ptrace call per word read).
+ * /proc/PID/maps (lib/proc-maps.c). The threads of a process share its memory: the maps
+ * are read and the cache filled once for all of them. libunwind-ptrace would do that
+ * work per frame (reading the maps, mapping each ELF file, a ptrace call per word read).
  */
 #define UNW_REMOTE_ONLY
 #include <errno.h>
@@ -23,7 +24,7 @@
 #include "stack-walk.h"
 
 struct live {
-	pid_t pid, tid;
+	pid_t pid;
 	struct lup_proc_maps maps;
 };
 
@@ -90,40 +91,42 @@ static void get_regs(const struct user_regs_struct *r, uint64_t *regs)
 	regs[UNW_X86_64_RIP] = r->rip;
 }
 
-static int check(struct live *l, struct lup_page_cache *c, const struct user_regs_struct *regs,
-		 const struct lup_range *ranges, size_t nr)
+static int check_thread(struct live *l, struct lup_page_cache *c, pid_t tid,
+			const struct lup_range *ranges, size_t nr)
 {
 	struct lup_unwind_src u = { .rd = read_cached, .rd_arg = c, .elf_at = elf_at, .elf_arg = l };
 	const struct lup_proc_map *stack;
+	struct user_regs_struct regs;
 	bool complete;
 	int ret;
-
-	get_regs(regs, u.regs);
-	ret = lup_stack_walk(&u, l->pid, l->tid, ranges, nr, &complete);
-	/* Conservative where the chain is incomplete: any word of the stack may be a return address. */
-	stack = lup_proc_maps_find(&l->maps, regs->rsp);
-	if (!ret && !complete && stack)
-		ret = lup_stack_scan(read_cached, c, regs->rsp, stack->end, l->pid, l->tid, ranges, nr);
-	return ret;
-}
-
-int lup_stack_check_ptrace(pid_t pid, pid_t tid, const struct lup_range *ranges, size_t nr)
-{
-	struct live l = { .pid = pid, .tid = tid };
-	struct user_regs_struct regs;
-	struct lup_page_cache *c = NULL;
-	int ret = 0;
 
 	if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) < 0) {
 		ret = -errno;
 		pr_err("thread %d: PTRACE_GETREGS: %s", tid, strerror(errno));
+		return ret;
 	}
-	if (!ret)
-		ret = lup_proc_maps_read(tid, &l.maps);
+	get_regs(&regs, u.regs);
+	ret = lup_stack_walk(&u, l->pid, tid, ranges, nr, &complete);
+	/* Conservative where the chain is incomplete: any word of the stack may be a return address. */
+	stack = lup_proc_maps_find(&l->maps, regs.rsp);
+	if (!ret && !complete && stack)
+		ret = lup_stack_scan(read_cached, c, regs.rsp, stack->end, l->pid, tid, ranges, nr);
+	return ret;
+}
+
+int lup_stack_check_ptrace(pid_t pid, const pid_t *tids, size_t nr_tids,
+			   const struct lup_range *ranges, size_t nr)
+{
+	struct live l = { .pid = pid };
+	struct lup_page_cache *c = NULL;
+	int ret = lup_proc_maps_read(pid, &l.maps);
+
+	if (ret == -ENOENT)
+		pr_err("process %d: gone", pid);
 	if (!ret)
 		ret = lup_page_cache_new(fill_page, &l, &c);
-	if (!ret)
-		ret = check(&l, c, &regs, ranges, nr);
+	for (size_t i = 0; !ret && i < nr_tids; i++)
+		ret = check_thread(&l, c, tids[i], ranges, nr);
 	lup_page_cache_free(c);
 	lup_proc_maps_free(&l.maps);
 	return ret;

@@ -30,7 +30,11 @@ struct lup_range {
 int lup_stack_check_image(const struct lup_dump *d, const struct lup_proc *p,
 			  const struct lup_thread *t, struct lup_mem *m,
 			  const struct lup_range *ranges, size_t nr);
-/* The thread must be ptrace-stopped by the caller (CRIU has seized it in the plugin). */
-int lup_stack_check_ptrace(pid_t pid, pid_t tid, const struct lup_range *ranges, size_t nr);
+/*
+ * The same for threads tids of process pid, which must be ptrace-stopped by the caller
+ * (CRIU has seized them in the plugin); their shared memory is read once for all.
+ */
+int lup_stack_check_ptrace(pid_t pid, const pid_t *tids, size_t nr_tids,
+			   const struct lup_range *ranges, size_t nr);
 
 #endif

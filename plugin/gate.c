@@ -20,14 +20,16 @@
 /* What the mapped files are, for every process of the dump. */
 static struct lup_file_ids *file_ids;
 
-/* Every thread of the process, by /proc/PID/task; what: "patch ID", "revert of ID". */
-static int check_threads(int pid, const char *what, const struct lup_range *r, size_t nr)
+/* The threads of the process, from /proc/PID/task (CRIU has seized every one). */
+static int read_tids(int pid, pid_t **tids, size_t *nr)
 {
-	char path[64];
 	struct dirent *de;
-	DIR *d;
+	char path[64];
 	int ret = 0;
+	DIR *d;
 
+	*tids = NULL;
+	*nr = 0;
 	snprintf(path, sizeof(path), "/proc/%d/task", pid);
 	d = opendir(path);
 	if (!d) {
@@ -36,11 +38,30 @@ static int check_threads(int pid, const char *what, const struct lup_range *r, s
 		return ret;
 	}
 	while (!ret && (de = readdir(d))) {
+		pid_t *n;
+
 		if (de->d_name[0] == '.')
 			continue;
-		ret = lup_stack_check_ptrace(pid, atoi(de->d_name), r, nr);
+		n = realloc(*tids, (*nr + 1) * sizeof(*n));
+		if (!n)
+			ret = -ENOMEM;
+		else
+			(*tids = n)[(*nr)++] = atoi(de->d_name);
 	}
 	closedir(d);
+	return ret;
+}
+
+/* Every thread of the process; what: "patch ID", "revert of ID". */
+static int check_threads(int pid, const char *what, const struct lup_range *r, size_t nr)
+{
+	pid_t *tids;
+	size_t nr_tids;
+	int ret = read_tids(pid, &tids, &nr_tids);
+
+	if (!ret)
+		ret = lup_stack_check_ptrace(pid, tids, nr_tids, r, nr);
+	free(tids);
 	if (ret == -LUP_EBUSY) {
 		/* lup_stack_check_ptrace's message names the thread and the function. */
 		lup_plugin_record(LUP_DUMP_REFUSED_FILE, "%d busy: %s: %s\n", pid, what,

@@ -19,6 +19,12 @@
 #include "err.h"
 #include "stack-check.h"
 
+/* lup_stack_check_ptrace for one thread. */
+static int check_one(pid_t pid, pid_t tid, const struct lup_range *r, size_t nr)
+{
+	return lup_stack_check_ptrace(pid, &tid, 1, r, nr);
+}
+
 static volatile int spinning = 1;
 static int tid_pipe[2], block_pipe[2];
 
@@ -119,10 +125,13 @@ static void test_ip_inside(void **state)
 {
 	struct child *c = *state;
 	struct lup_range r = range_of("spin_here", (uintptr_t)spin_here);
+	pid_t both[] = { c->pid, c->spin_tid };
 
-	assert_int_equal(lup_stack_check_ptrace(c->pid, c->spin_tid, &r, 1), -LUP_EBUSY);
+	assert_int_equal(check_one(c->pid, c->spin_tid, &r, 1), -LUP_EBUSY);
 	/* the main thread is elsewhere */
-	assert_int_equal(lup_stack_check_ptrace(c->pid, c->pid, &r, 1), 0);
+	assert_int_equal(check_one(c->pid, c->pid, &r, 1), 0);
+	/* all threads in one call, through one view of the process: the busy one is found */
+	assert_int_equal(lup_stack_check_ptrace(c->pid, both, 2, &r, 1), -LUP_EBUSY);
 }
 
 static void test_return_address_inside(void **state)
@@ -130,8 +139,8 @@ static void test_return_address_inside(void **state)
 	struct child *c = *state;
 	struct lup_range r = range_of("wait_in_read", (uintptr_t)wait_in_read);
 
-	assert_int_equal(lup_stack_check_ptrace(c->pid, c->pid, &r, 1), -LUP_EBUSY);
-	assert_int_equal(lup_stack_check_ptrace(c->pid, c->spin_tid, &r, 1), 0);
+	assert_int_equal(check_one(c->pid, c->pid, &r, 1), -LUP_EBUSY);
+	assert_int_equal(check_one(c->pid, c->spin_tid, &r, 1), 0);
 }
 
 static void test_clear(void **state)
@@ -142,10 +151,10 @@ static void test_clear(void **state)
 	struct lup_range more[] = { r[0], range_of("spin_here", (uintptr_t)spin_here), r[1] };
 
 	assert_int_equal(never_called(1), 4);
-	assert_int_equal(lup_stack_check_ptrace(c->pid, c->pid, r, 2), 0);
-	assert_int_equal(lup_stack_check_ptrace(c->pid, c->spin_tid, r, 2), 0);
+	assert_int_equal(check_one(c->pid, c->pid, r, 2), 0);
+	assert_int_equal(check_one(c->pid, c->spin_tid, r, 2), 0);
 	/* several ranges: the one the thread is in is found among them */
-	assert_int_equal(lup_stack_check_ptrace(c->pid, c->spin_tid, more, 3), -LUP_EBUSY);
+	assert_int_equal(check_one(c->pid, c->spin_tid, more, 3), -LUP_EBUSY);
 }
 
 int main(void)
