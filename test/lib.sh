@@ -64,5 +64,17 @@ criu_restore() { # dir [opts...]
 		{ tail -20 "$dir/restore.log" >&2; fail "criu restore from $dir failed"; }
 }
 
+# Lines the target pid (started by start_target) has printed to $T/out.PID.
+lines() { grep -c . "$T/out.$1" || true; }
+# Waits until the output of pid has grown by n lines (5 s at most).
+wait_lines() { # pid n
+	local want=$(($(lines "$1") + $2)) i
+	for i in $(seq 500); do [ "$(lines "$1")" -ge "$want" ] && return 0; sleep 0.01; done
+	fail "process $1 printed nothing new"
+}
+# test/progs/rewrite-counter prints "COUNTER VALUE": VALUE - COUNTER is what compute() adds.
+last_delta() { tail -n 1 "$T/out.$1" | awk '{ print $2 - $1 }'; }
+last_counter() { tail -n 1 "$T/out.$1" | awk '{ print $1 }'; }
+
 # Threads of a live process, sorted.
 tids() { ls "/proc/$1/task" | sort -n | tr '\n' ' '; }

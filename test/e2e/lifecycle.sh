@@ -15,14 +15,6 @@ PROG=$LUP_BUILD/test/progs/lifecycle
 SRC=$LUP_TOP/test/lifecycle
 export CRIU
 
-lines() { grep -c . "$T/out.$1" || true; }
-
-wait_lines() { # pid n
-	local want=$(($(lines "$1") + $2)) i
-	for i in $(seq 500); do [ "$(lines "$1")" -ge "$want" ] && return 0; sleep 0.01; done
-	fail "process $1 printed nothing new"
-}
-
 # "WORD MARK" of the process's last line, after it printed a few more.
 now() { wait_lines "$1" 3; tail -n 1 "$T/out.$1" | awk '{ print $2, $3 }'; }
 

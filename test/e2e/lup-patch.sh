@@ -24,14 +24,6 @@ lup_patch() {
 expect_rc() { [ "$rc" = "$1" ] || fail "lup patch: exit $rc, expected $1 ($2)"; }
 
 # Lines of out.PID so far (complete lines only).
-lines() { grep -c . "$T/out.$1" || true; }
-
-# Waits until the output of pid has grown by n lines.
-wait_lines() { # pid n
-	local want=$(($(lines "$1") + $2)) i
-	for i in $(seq 500); do [ "$(lines "$1")" -ge "$want" ] && return 0; sleep 0.01; done
-	fail "process $1 printed nothing new"
-}
 
 # The counter of every line is the previous one plus 1: the process kept its state.
 check_counter() { # file

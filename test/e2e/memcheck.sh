@@ -15,14 +15,6 @@ vg() { # log cmd...: fails on a memcheck error
 	grep -q '^==' "$log" && { cat "$log"; fail "memcheck: $*"; }
 	return $rc
 }
-lines() { wc -l <"$T/out.$1"; }
-wait_lines() { # pid n
-	local want=$(($(lines "$1") + $2)) i
-	for i in $(seq 500); do [ "$(lines "$1")" -ge "$want" ] && return 0; sleep 0.01; done
-	fail "process $1 printed nothing new"
-}
-last_delta() { tail -n 1 "$T/out.$1" | awk '{ print $2 - $1 }'; }
-last_counter() { tail -n 1 "$T/out.$1" | awk '{ print $1 }'; }
 
 printf '%s\n' 'long compute(long x) { return x + 1000; }' >"$T/fix.c"
 vg mkpatch lup-mkpatch -t "$PROG" -o "$T/fix.lup" "$T/fix.c"

@@ -21,15 +21,6 @@ rewrite() { # expected-status args...
 	[ "$rc" = "$want" ] || fail "lup-rewrite $*: exit $rc, expected $want"
 }
 
-lines() { grep -c . "$T/out.$1" || true; }
-wait_lines() { # pid n
-	local want=$(($(lines "$1") + $2)) i
-	for i in $(seq 500); do [ "$(lines "$1")" -ge "$want" ] && return 0; sleep 0.01; done
-	fail "process $1 printed nothing new"
-}
-# "COUNTER VALUE" of the last line: VALUE - COUNTER is what compute() adds.
-last_delta() { tail -n 1 "$T/out.$1" | awk '{ print $2 - $1 }'; }
-last_counter() { tail -n 1 "$T/out.$1" | awk '{ print $1 }'; }
 sums() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum); }
 
 mkfix() { # name function body [target [lup-mkpatch options...]] -> $T/name.lup

@@ -10,13 +10,6 @@ source "$(dirname "$0")/../lib.sh"
 
 PROG=$LUP_BUILD/test/progs/rewrite-counter
 
-lines() { grep -c . "$T/out.$1" || true; }
-wait_lines() { # pid n
-	local want=$(($(lines "$1") + $2)) i
-	for i in $(seq 500); do [ "$(lines "$1")" -ge "$want" ] && return 0; sleep 0.01; done
-	fail "process $1 printed nothing new"
-}
-
 # lup-rewrite must exit 3, say why in a line matching $2, and write no output directory.
 refused() { # dir pattern
 	local st=0
