@@ -23,8 +23,6 @@ lup_patch() {
 
 expect_rc() { [ "$rc" = "$1" ] || fail "lup patch: exit $rc, expected $1 ($2)"; }
 
-# Lines of out.PID so far (complete lines only).
-
 # The counter of every line is the previous one plus 1: the process kept its state.
 check_counter() { # file
 	awk '$1 != prev + 1 && NR > 1 { print "line " NR ": " $0 " after " prev; bad = 1 }
