@@ -24,14 +24,33 @@ export CRIU CRIT
 export LUP_BUILD := $(B)
 
 PKGS := libprotobuf-c libelf
-LUP_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	-fPIC -D_GNU_SOURCE -I$(TOP)/lib -I$(B)/proto $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LUP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunwind-x86_64 -lunwind
 
-PROTOS := $(wildcard lib/images/*.proto)
-PROTO_C := $(patsubst lib/images/%.proto,$(B)/proto/%.pb-c.c,$(PROTOS))
+# lib/ is in folders by concern (Documentation/design.md). Each folder is compiled with
+# only the folders it may use on its include path, as links under $(B)/inc/FOLDER/, so
+# that an include of a folder it must not use fails to build: the core knows neither
+# the images nor the live transport.
+LIB_DIRS := util arch core mkpatch images live
+USES_util := util
+USES_arch := util arch
+USES_core := util arch core
+USES_mkpatch := util arch core mkpatch
+USES_images := util arch core images
+USES_live := util arch core images live
+# Schemas: lup's own (the patch file, the record) are the core's; CRIU's are the images'.
+PROTO_DIRS := core images
+lib_dir_of = $(if $(filter lib/%,$1),$(word 2,$(subst /, ,$1)))
+inc_of = $(if $1,-I$(B)/inc/$1 $(patsubst %,-I$(B)/proto/%,$(filter $(PROTO_DIRS),$(USES_$1))),\
+	-I$(TOP)/lib $(patsubst %,-I$(B)/proto/%,$(PROTO_DIRS)))
+LUP_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	-fPIC -D_GNU_SOURCE $(call inc_of,$(call lib_dir_of,$<)) \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+INC_STAMP := $(B)/inc/.stamp
+
+PROTOS := $(foreach d,$(PROTO_DIRS),$(wildcard lib/$d/*.proto))
+PROTO_C := $(foreach p,$(PROTOS),$(B)/proto/$(call lib_dir_of,$p)/$(basename $(notdir $p)).pb-c.c)
 PROTO_H := $(PROTO_C:.c=.h)
-LIB_SRCS := $(wildcard lib/*.c lib/x86/*.c)
+LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard lib/$d/*.c lib/$d/*/*.c))
 LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(LIB_SRCS)) $(PROTO_C:.c=.o)
 LIBLUP := $(B)/liblup.a
 
@@ -40,11 +59,21 @@ PROGRAMS := $(patsubst imgtool/%.c,$(B)/%,$(wildcard imgtool/lup.c imgtool/lup-*
 
 all: $(PROGRAMS)
 
-$(B)/proto/%.pb-c.c $(B)/proto/%.pb-c.h: lib/images/%.proto
-	@mkdir -p $(B)/proto
-	protoc-c --proto_path=lib/images --c_out=$(B)/proto $<
+define proto_rule
+$(B)/proto/$1/%.pb-c.c $(B)/proto/$1/%.pb-c.h: lib/$1/%.proto
+	@mkdir -p $(B)/proto/$1
+	protoc-c --proto_path=lib/$1 --c_out=$(B)/proto/$1 $$<
+endef
+$(foreach d,$(PROTO_DIRS),$(eval $(call proto_rule,$d)))
 
-$(B)/%.o: %.c $(PROTO_H)
+# $(B)/inc/FOLDER/X -> lib/X for each folder X that FOLDER uses.
+$(INC_STAMP): Makefile
+	@rm -rf $(B)/inc
+	@$(foreach d,$(LIB_DIRS),mkdir -p $(B)/inc/$d && \
+		$(foreach u,$(USES_$d),ln -s $(TOP)/lib/$u $(B)/inc/$d/$u &&)) true
+	@touch $@
+
+$(B)/%.o: %.c $(PROTO_H) | $(INC_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LUP_CFLAGS) -MMD -MP -c -o $@ $<
 
@@ -75,7 +104,7 @@ install: all $(INSTALL_DEPS)
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 $(wildcard Documentation/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -d $(DESTDIR)$(PREFIX)/include/lup
-	install -m 644 lib/lup-patch.h $(DESTDIR)$(PREFIX)/include/lup/
+	install -m 644 lib/core/lup-patch.h $(DESTDIR)$(PREFIX)/include/lup/
 
 clean:
 	rm -rf $(B)

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 
-#include "criu-exec.h"
-#include "err.h"
-#include "live-priv.h"
-#include "log.h"
+#include "live/criu-exec.h"
+#include "util/err.h"
+#include "live/live-priv.h"
+#include "util/log.h"
 
 #define TIMEOUT_MS 120000u
 

@@ -1,9 +1,9 @@
 /* Library errors to exit statuses, one table for all programs. */
 #include <stdio.h>
 
-#include "err.h"
+#include "util/err.h"
 #include "exit-status.h"
-#include "log.h"
+#include "util/log.h"
 
 int lup_exit_status(int err)
 {

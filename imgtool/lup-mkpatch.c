@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
+#include "util/err.h"
 #include "exit-status.h"
-#include "mkpatch.h"
+#include "mkpatch/mkpatch.h"
 
 static void usage(FILE *f)
 {

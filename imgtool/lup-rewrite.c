@@ -10,14 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dump.h"
-#include "err.h"
+#include "images/dump.h"
+#include "util/err.h"
 #include "exit-status.h"
-#include "list.h"
-#include "patch.h"
-#include "revert.h"
-#include "rewrite.h"
-#include "show.h"
+#include "core/list.h"
+#include "core/patch.h"
+#include "images/rewrite.h"
+#include "images/show.h"
 
 enum mode {
 	MODE_NONE,

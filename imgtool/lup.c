@@ -11,12 +11,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "err.h"
+#include "util/err.h"
 #include "exit-status.h"
-#include "list.h"
-#include "live.h"
-#include "log.h"
-#include "patch.h"
+#include "core/list.h"
+#include "live/live.h"
+#include "util/log.h"
+#include "core/patch.h"
 
 #define DEFAULT_TRIES 10
 #define DEFAULT_MAX_WAIT_S 10

@@ -1,108 +1,58 @@
 /*
  * The dump gate (CHECKPOINT_DEVICES): CRIU has seized and stopped the whole tree; for a
- * process that maps a configured patch's target, every thread's live stack is unwound
- * and the dump refused while one is inside (or returns into) a function to replace.
+ * process that maps a configured patch's target, the core's stack check runs over the
+ * live view of the stopped process and the dump is refused while a thread is inside (or
+ * returns into) a function to replace.
  * A refusal is also recorded in LUP_DUMP_REFUSED_FILE, for `lup patch`.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "criu-exec.h"
-#include "err.h"
-#include "log.h"
+#include "core/ops.h"
+#include "core/target.h"
+#include "core/view.h"
+#include "live/criu-exec.h"
+#include "live/file-ids.h"
+#include "live/view-live.h"
 #include "plugin.h"
-#include "proc-maps.h"
-#include "record-chain.h"
+#include "util/err.h"
+#include "util/log.h"
 
 /* What the mapped files are, for every process of the dump. */
 static struct lup_file_ids *file_ids;
 
-/* The threads of the process, from /proc/PID/task (CRIU has seized every one). */
-static int read_tids(int pid, pid_t **tids, size_t *nr)
+/* A busy refusal is recorded for `lup patch`; what: "patch ID", "revert of ID". */
+static int refuse(int pid, const char *what)
 {
-	struct dirent *de;
-	char path[64];
-	int ret = 0;
-	DIR *d;
-
-	*tids = NULL;
-	*nr = 0;
-	snprintf(path, sizeof(path), "/proc/%d/task", pid);
-	d = opendir(path);
-	if (!d) {
-		ret = -errno;
-		pr_err("%s: %s", path, strerror(errno));
-		return ret;
-	}
-	while (!ret && (de = readdir(d))) {
-		pid_t *n;
-
-		if (de->d_name[0] == '.')
-			continue;
-		n = realloc(*tids, (*nr + 1) * sizeof(*n));
-		if (!n)
-			ret = -ENOMEM;
-		else
-			(*tids = n)[(*nr)++] = atoi(de->d_name);
-	}
-	closedir(d);
-	return ret;
-}
-
-/* Every thread of the process; what: "patch ID", "revert of ID". */
-static int check_threads(int pid, const char *what, const struct lup_range *r, size_t nr)
-{
-	pid_t *tids;
-	size_t nr_tids;
-	int ret = read_tids(pid, &tids, &nr_tids);
-
-	if (!ret)
-		ret = lup_stack_check_ptrace(pid, tids, nr_tids, r, nr);
-	free(tids);
-	if (ret == -LUP_EBUSY) {
-		/* lup_stack_check_ptrace's message names the thread and the function. */
-		lup_plugin_record(LUP_DUMP_REFUSED_FILE, "%d busy: %s: %s\n", pid, what,
-				  lup_plugin_last_error());
-		pr_err("process %d: dump refused: %s cannot be done now (the process runs on)", pid,
-		       what);
-	}
-	return ret;
+	/* the stack check's message names the thread and the function */
+	lup_plugin_record(LUP_DUMP_REFUSED_FILE, "%d busy: %s: %s\n", pid, what,
+			  lup_plugin_last_error());
+	pr_err("process %d: dump refused: %s cannot be done now (the process runs on)", pid, what);
+	return -LUP_EBUSY;
 }
 
 /*
- * The ranges are the functions p replaces and those of the recorded patches it would go
- * on top of; their names point into the chain, which must outlive the check.
+ * The stack check of p: the functions it replaces and those of the recorded patches it
+ * would go on top of.
  */
-static int gate_one(int pid, const struct lup_proc_maps *m, const LupPatch *p)
+static int gate_one(struct lup_view *v, struct lup_op **op, const LupPatch *p)
 {
-	struct lup_range *r = NULL;
-	struct lup_chain *c = NULL;
-	uint64_t bias;
-	size_t nr;
-	int ret;
+	struct lup_target t;
+	char what[256];
+	int ret = lup_target_find(v, p, &t);
 
-	ret = lup_proc_maps_bias(m, file_ids, p->target_build_id.data, p->target_build_id.len,
-				 &bias);
-	if (ret == -ENOENT)
-		return 0;
+	if (ret <= 0)
+		return ret;
+	pr_info("process %d maps %s, the target of patch %s: checking its threads", v->pid,
+		p->target_name, p->id);
+	ret = *op ? 0 : lup_op_open(v, op);
 	if (!ret)
-		ret = lup_chain_open_live(pid, &c);
-	if (!ret)
-		ret = lup_chain_patch_ranges(c, p, bias, &r, &nr);
-	if (!ret) {
-		char what[256];
-
-		pr_info("process %d maps %s, the target of patch %s: checking its threads", pid,
-			p->target_name, p->id);
-		snprintf(what, sizeof(what), "patch %s", p->id);
-		ret = check_threads(pid, what, r, nr);
-	}
-	free(r);
-	lup_chain_free(c);
-	return ret;
+		ret = lup_op_check_stacks(*op, p, t.bias);
+	lup_target_release(&t);
+	snprintf(what, sizeof(what), "patch %s", p->id);
+	return ret == -LUP_EBUSY ? refuse(v->pid, what) : ret;
 }
 
 /*
@@ -110,40 +60,37 @@ static int gate_one(int pid, const struct lup_proc_maps *m, const LupPatch *p)
  * out. Only busy refuses the dump: what else the revert cannot do (not applied, another
  * patch expects it) is refused again from the images, with its reason, by lup.
  */
-static int gate_revert(int pid)
+static int gate_revert(struct lup_view *v, struct lup_op **op)
 {
 	const char *id = lup_plugin_revert.id;
-	struct lup_range *busy = NULL;
-	struct lup_chain *c = NULL;
-	size_t nr = 0;
 	char what[256];
-	int ret = lup_chain_open_live(pid, &c);
+	size_t nr;
+	int ret = *op ? 0 : lup_op_open(v, op);
 
 	if (!ret)
-		ret = lup_chain_revert_ids(c, id, &busy, &nr);
+		ret = lup_op_revert(*op, id, true, &nr);
 	snprintf(what, sizeof(what), "revert of %s", id ? id : "every patch");
-	if (!ret && nr)
-		ret = check_threads(pid, what, busy, nr);
-	free(busy);
-	lup_chain_free(c);
-	return ret == -LUP_EBUSY ? ret : 0;
+	return ret == -LUP_EBUSY ? refuse(v->pid, what) : 0;
 }
 
 int lup_plugin_dump_gate(int pid)
 {
-	struct lup_proc_maps m = { 0 };
+	struct lup_op *op = NULL;
+	struct lup_view v = { 0 };
 	size_t i;
 	int ret = file_ids ? 0 : lup_file_ids_new(&file_ids);
 
 	if (!ret)
-		ret = lup_proc_maps_read(pid, &m);
+		ret = lup_view_live(pid, file_ids, LUP_VIEW_LIVE_STOPPED, &v);
 	if (ret == -ENOENT)
 		pr_err("process %d: gone", pid);
 	for (i = 0; !ret && lup_plugin_patches && i < lup_plugin_patches->nr; i++)
-		ret = gate_one(pid, &m, lup_plugin_patches->patches[i]);
+		ret = gate_one(&v, &op, lup_plugin_patches->patches[i]);
 	if (!ret && lup_plugin_revert.active)
-		ret = gate_revert(pid);
-	lup_proc_maps_free(&m);
+		ret = gate_revert(&v, &op);
+	lup_op_free(op);
+	if (v.ops)
+		lup_view_free(&v);
 	return ret;
 }
 

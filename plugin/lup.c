@@ -7,8 +7,8 @@
 
 #include <criu-plugin.h>
 
-#include "criu-exec.h"
-#include "log.h"
+#include "live/criu-exec.h"
+#include "util/log.h"
 #include "plugin.h"
 
 /* CRIU's logger (criu/include/log.h); its levels are 1 error .. 4 debug. */

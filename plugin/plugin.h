@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "patch-dir.h"
-#include "stack-check.h"
+#include "core/patch-dir.h"
+#include "core/stack-check.h"
 
 #define LUP_DEFAULT_PATCH_DIR "/etc/lup/patches.d"
 #define LUP_ORIG_DIR "lup-orig"			/* original images, under the images dir */

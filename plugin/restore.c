@@ -14,11 +14,11 @@
 
 #include <criu-plugin.h>
 
-#include "dump.h"
-#include "err.h"
-#include "log.h"
+#include "images/dump.h"
+#include "util/err.h"
+#include "util/log.h"
 #include "plugin.h"
-#include "rewrite.h"
+#include "images/rewrite.h"
 
 #define LUP_NEW_DIR ".lup-new"
 

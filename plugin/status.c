@@ -8,7 +8,7 @@
 
 #include <criu-plugin.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "plugin.h"
 
 void lup_plugin_record(const char *file, const char *fmt, ...)

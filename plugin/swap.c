@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "util/log.h"
 #include "plugin.h"
 
 /* The directory being swapped: dfd, its path for messages, the new and the orig subdirs. */

@@ -15,11 +15,11 @@
 
 #include <criu-plugin.h>
 
-#include "dump.h"
-#include "err.h"
-#include "log.h"
+#include "images/dump.h"
+#include "util/err.h"
+#include "util/log.h"
 #include "plugin.h"
-#include "proc-maps.h"
+#include "live/proc-maps.h"
 
 /* What one restored process must show for one patch. */
 struct expect {

@@ -11,7 +11,7 @@ S=$LUP_TOP/test/mkpatch
 CC=${CC:-gcc}
 export TMPDIR=$T/tmp
 mkdir -p "$TMPDIR" "$T/inc"
-ln -s "$LUP_TOP/lib" "$T/inc/lup"	# <lup/lup-patch.h> as installed
+ln -s "$LUP_TOP/lib/core" "$T/inc/lup"	# <lup/lup-patch.h> as installed
 
 build_targets() {
 	local srcs=("$S/target-main.c" "$S/target-other.c")

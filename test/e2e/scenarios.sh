@@ -159,7 +159,7 @@ run_case() { # variant workers patch
 for v in "${VARIANTS[@]}"; do
 	patch=$T/$v.lup
 	if ! lup-mkpatch -t "$(target_elf "$v")" -o "$patch" "$FIX" -- -I"$LUP_TOP/test/scenarios" \
-		-I"$LUP_TOP/lib" >"$T/mkpatch.$v.log" 2>&1; then
+		-I"$LUP_TOP/lib/core" >"$T/mkpatch.$v.log" 2>&1; then
 		sed 's/^/    lup-mkpatch: /' "$T/mkpatch.$v.log" >&2
 		for w in "${WORKERS[@]}"; do fail_rows "$(case_name "$v" "$w")" "lup-mkpatch failed"; done
 		continue

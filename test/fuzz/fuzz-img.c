@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "img.h"
-#include "log.h"
+#include "images/img.h"
+#include "util/log.h"
 
 static void quiet(enum lup_log_level level, const char *fmt, va_list ap)
 {

@@ -2,8 +2,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "log.h"
-#include "patch.h"
+#include "util/log.h"
+#include "core/patch.h"
 
 static void quiet(enum lup_log_level level, const char *fmt, va_list ap)
 {

@@ -12,8 +12,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "log.h"
-#include "record-chain.h"
+#include "util/log.h"
+#include "core/record-chain.h"
+#include "core/view.h"
 
 #define PAGE 4096ull
 #define SPAN (16ull << 20)	/* the image and text VMAs, at most */
@@ -26,17 +27,16 @@ static void quiet(enum lup_log_level level, const char *fmt, va_list ap)
 }
 
 /* The record VMA holds the input (zeroes after it); every other byte reads as zero. */
-static int rd(void *arg, uint64_t addr, void *buf, size_t len)
+static int rd(struct lup_view *s, uint64_t addr, void *buf, size_t len)
 {
-	const struct lup_space *s = arg;
-	const struct lup_space_vma *v = lup_space_find(s, addr);
+	const struct lup_view_map *v = lup_view_find(s, addr);
 	uint64_t off;
 
 	if (!v || len > v->end - addr)
 		return -EFAULT;
 	memset(buf, 0, len);
 	off = addr - v->start;
-	if (v == &s->vmas[2] && off < in_len)
+	if (v == &s->maps[2] && off < in_len)
 		memcpy(buf, in + off, len < in_len - off ? len : in_len - off);
 	return 0;
 }
@@ -46,13 +46,14 @@ static uint64_t page_down(uint64_t x)
 	return x & ~(PAGE - 1);
 }
 
-static void set(struct lup_space_vma *v, uint64_t start, uint64_t size, unsigned prot, bool anon)
+static void set(struct lup_view_map *v, uint64_t start, uint64_t size, unsigned prot, bool anon)
 {
-	*v = (struct lup_space_vma){ page_down(start), page_down(start) + size, prot, anon };
+	*v = (struct lup_view_map){ .start = page_down(start), .end = page_down(start) + size,
+				    .prot = prot, .anon = anon, .file = -1 };
 }
 
 /* Text, image, record: where the first record puts them when they are sorted and disjoint. */
-static void layout(struct lup_space_vma v[3], uint64_t rec_size)
+static void layout(struct lup_view_map v[3], uint64_t rec_size)
 {
 	uint32_t len;
 	LupRecord *r = NULL;
@@ -81,9 +82,9 @@ static void layout(struct lup_space_vma v[3], uint64_t rec_size)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct lup_space_vma vmas[3];
-	struct lup_space s = { .name = "fuzz", .nr = 3, .vmas = vmas, .read = rd, .arg = &s,
-			       .mem_fd = -1 };
+	static const struct lup_view_ops ops = { .read = rd };
+	struct lup_view_map vmas[3];
+	struct lup_view s = { .who = "fuzz", .nr_maps = 3, .maps = vmas, .exe = -1, .ops = &ops };
 	struct lup_chain *c;
 	struct lup_range *busy = NULL;
 	size_t nr = 0;

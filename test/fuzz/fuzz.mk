@@ -13,7 +13,7 @@ $(B)/fuzz-obj/proto/%.o: $(B)/proto/%.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(LUP_CFLAGS) -c -o $@ $<
 
-$(B)/fuzz-obj/%.o: %.c $(PROTO_H)
+$(B)/fuzz-obj/%.o: %.c $(PROTO_H) | $(INC_STAMP)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(LUP_CFLAGS) -MMD -MP -c -o $@ $<
 

@@ -18,13 +18,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "dump.h"
-#include "err.h"
+#include "images/dump.h"
+#include "util/err.h"
 #include "exit-status.h"
-#include "img.h"
-#include "mem.h"
-#include "pagemap.h"
-#include "pages.h"
+#include "images/img.h"
+#include "images/mem.h"
+#include "images/pagemap.h"
+#include "images/pages.h"
 
 #define MAX_IMG (64u << 20)
 

@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "elf-file.h"
-#include "err.h"
+#include "core/elf-file.h"
+#include "util/err.h"
 
 static char dir[] = "/tmp/lup-test-elf.XXXXXX";
 

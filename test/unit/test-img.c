@@ -10,8 +10,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "err.h"
-#include "img.h"
+#include "util/err.h"
+#include "images/img.h"
 #include "pstree.pb-c.h"
 
 /* A pstree image of two processes, packed by hand: magics, then length + message. */

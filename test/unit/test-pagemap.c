@@ -14,11 +14,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "err.h"
-#include "img.h"
-#include "pagemap.h"
+#include "util/err.h"
+#include "images/img.h"
+#include "images/pagemap.h"
 #include "pagemap.pb-c.h"
-#include "pages.h"
+#include "images/pages.h"
 
 #define PID 100
 #define PG LUP_PAGE_SIZE

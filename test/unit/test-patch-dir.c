@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "err.h"
-#include "patch-dir.h"
+#include "util/err.h"
+#include "core/patch-dir.h"
 
 static char dir[] = "/tmp/lup-test-patch-dir.XXXXXX";
 

@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "err.h"
-#include "patch.h"
+#include "util/err.h"
+#include "core/patch.h"
 
 static char dir[] = "/tmp/lup-test-patch.XXXXXX";
 static char path[64];

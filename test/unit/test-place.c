@@ -7,9 +7,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "err.h"
-#include "place.h"
-#include "x86/jump.h"
+#include "util/err.h"
+#include "core/place.h"
+#include "arch/x86/jump.h"
 
 #define MiB (1ull << 20)
 #define GiB (1ull << 30)

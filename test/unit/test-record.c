@@ -18,9 +18,11 @@
 
 #include <cmocka.h>
 
-#include "err.h"
-#include "record-chain.h"
-#include "x86/jump.h"
+#include "util/err.h"
+#include "core/record-chain.h"
+#include "core/view.h"
+#include "live/view-live.h"
+#include "arch/x86/jump.h"
 
 #define PAGE 4096ul
 
@@ -69,19 +71,19 @@ static void free_patch(LupPatch *p)
 	free(p);
 }
 
-static struct lup_chain *open_chain(struct lup_space **s)
+static struct lup_chain *open_chain(struct lup_view *v)
 {
 	struct lup_chain *c;
 
-	assert_int_equal(lup_space_live(getpid(), s), 0);
-	assert_int_equal(lup_chain_open(*s, &c), 0);
+	assert_int_equal(lup_view_live(getpid(), NULL, 0, v), 0);
+	assert_int_equal(lup_chain_open(v, &c), 0);
 	return c;
 }
 
-static void close_chain(struct lup_space *s, struct lup_chain *c)
+static void close_chain(struct lup_view *v, struct lup_chain *c)
 {
 	lup_chain_free(c);
-	lup_space_free(s);
+	lup_view_free(v);
 }
 
 /* Applies p as the rewriter would: stacking check, record, jump at the entry. */
@@ -89,7 +91,7 @@ static void apply(LupPatch *p, struct applied *a)
 {
 	uint8_t saved[LUP_JMP_SIZE], *buf;
 	const char *below;
-	struct lup_space *s;
+	struct lup_view s;
 	struct lup_chain *c = open_chain(&s);
 	LupRecord *r;
 
@@ -109,7 +111,7 @@ static void apply(LupPatch *p, struct applied *a)
 	lup_record_free(r);
 	assert_int_equal(mprotect(a->rec, a->rec_size, PROT_READ), 0);
 	assert_int_equal(lup_jmp_encode(entry, (uintptr_t)a->image + 0x100, text + 0x10), 0);
-	close_chain(s, c);
+	close_chain(&s, c);
 }
 
 /* What the image writer would do after lup_chain_revert: write entries and records, unmap. */
@@ -135,7 +137,7 @@ static void write_back(struct lup_chain *c)
 
 static int revert(const char *id)
 {
-	struct lup_space *s;
+	struct lup_view s;
 	struct lup_chain *c = open_chain(&s);
 	struct lup_range busy;
 	int ret = lup_chain_revert(c, id, &busy);
@@ -145,17 +147,17 @@ static int revert(const char *id)
 		assert_int_equal(c->nr_unmap, 2);
 		write_back(c);
 	}
-	close_chain(s, c);
+	close_chain(&s, c);
 	return ret;
 }
 
 static size_t nr_records(void)
 {
-	struct lup_space *s;
+	struct lup_view s;
 	struct lup_chain *c = open_chain(&s);
 	size_t n = c->rs.nr;
 
-	close_chain(s, c);
+	close_chain(&s, c);
 	return n;
 }
 
@@ -175,7 +177,7 @@ static void test_apply_revert_again(void **state)
 	struct applied aa;
 	uint8_t saved[LUP_JMP_SIZE];
 	const char *below;
-	struct lup_space *s;
+	struct lup_view s;
 	struct lup_chain *c;
 
 	assert_int_equal(nr_records(), 0);
@@ -188,7 +190,7 @@ static void test_apply_revert_again(void **state)
 	assert_memory_equal(c->rs.r[0]->funcs[0]->saved.data, orig, LUP_JMP_SIZE);
 	/* the same patch again: refused */
 	assert_int_equal(lup_chain_check_patch(c, a), -LUP_ENOTAPPLIC);
-	close_chain(s, c);
+	close_chain(&s, c);
 	assert_int_equal(revert("fix-a"), 0);
 	assert_memory_equal(text + 0x10, orig, LUP_JMP_SIZE);
 	assert_int_equal(nr_records(), 0);
@@ -197,7 +199,7 @@ static void test_apply_revert_again(void **state)
 	text[0x10] = 0xcc;
 	c = open_chain(&s);
 	assert_int_equal(lup_chain_check_func(c, a, a->funcs[0], entry, saved, &below), -LUP_ENOTAPPLIC);
-	close_chain(s, c);
+	close_chain(&s, c);
 	text[0x10] = orig[0];
 	free_patch(a);
 }
@@ -207,7 +209,7 @@ static void stacked(bool bottom_first)
 {
 	LupPatch *a = make_patch("fix-a", NULL, 0), *b = make_patch("fix-b", NULL, 0);
 	struct applied aa, ab;
-	struct lup_space *s;
+	struct lup_view s;
 	struct lup_chain *c;
 	uint8_t jmp_a[LUP_JMP_SIZE], jmp_b[LUP_JMP_SIZE];
 
@@ -219,7 +221,7 @@ static void stacked(bool bottom_first)
 	assert_int_equal(c->rs.nr, 2);
 	assert_string_equal(c->rs.r[1]->funcs[0]->below, "fix-a");
 	assert_memory_equal(c->rs.r[1]->funcs[0]->saved.data, jmp_a, LUP_JMP_SIZE);
-	close_chain(s, c);
+	close_chain(&s, c);
 	if (bottom_first) {
 		assert_int_equal(revert("fix-a"), 0);
 		assert_memory_equal(text + 0x10, jmp_b, LUP_JMP_SIZE);	/* B stays on top */
@@ -227,7 +229,7 @@ static void stacked(bool bottom_first)
 		assert_int_equal(c->rs.nr, 1);
 		assert_null(c->rs.r[0]->funcs[0]->below);		/* spliced onto the original */
 		assert_memory_equal(c->rs.r[0]->funcs[0]->saved.data, orig, LUP_JMP_SIZE);
-		close_chain(s, c);
+		close_chain(&s, c);
 		assert_int_equal(revert("fix-b"), 0);
 	} else {
 		assert_int_equal(revert("fix-b"), 0);
@@ -256,17 +258,17 @@ static void test_expects(void **state)
 	LupPatch *a = make_patch("fix-a", NULL, 0), *c_ = make_patch("fix-c", want_a, 1);
 	LupPatch *x = make_patch("fix-y", want_x, 1);
 	struct applied aa, ac;
-	struct lup_space *s;
+	struct lup_view s;
 	struct lup_chain *c;
 
 	c = open_chain(&s);
 	assert_int_equal(lup_chain_check_patch(c, c_), -LUP_ENOTAPPLIC);	/* A not applied */
-	close_chain(s, c);
+	close_chain(&s, c);
 	apply(a, &aa);
 	apply(c_, &ac);
 	c = open_chain(&s);
 	assert_int_equal(lup_chain_check_patch(c, x), -LUP_ENOTAPPLIC);
-	close_chain(s, c);
+	close_chain(&s, c);
 	assert_int_equal(revert("fix-a"), -LUP_ENOTAPPLIC);	/* C expects A */
 	assert_int_equal(revert("fix-c"), 0);
 	assert_int_equal(revert("fix-a"), 0);
@@ -278,12 +280,12 @@ static void test_expects(void **state)
 
 static void find_fails(void)
 {
-	struct lup_space *s;
+	struct lup_view s;
 	struct lup_records rs;
 
-	assert_int_equal(lup_space_live(getpid(), &s), 0);
-	assert_int_equal(lup_records_find(s, &rs), -LUP_EBADIMG);
-	lup_space_free(s);
+	assert_int_equal(lup_view_live(getpid(), NULL, 0, &s), 0);
+	assert_int_equal(lup_records_find(&s, &rs), -LUP_EBADIMG);
+	lup_view_free(&s);
 }
 
 /* Writes bytes at off in the (read-only) mapping at. */

@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "elf-file.h"
-#include "err.h"
-#include "root-path.h"
+#include "core/elf-file.h"
+#include "util/err.h"
+#include "util/root-path.h"
 
 /* The host side: dir/secret says "host"; dir/root is the root, where the same path says "root". */
 static char dir[] = "/tmp/lup-test-root.XXXXXX";

@@ -1,6 +1,7 @@
 /*
- * lup_stack_check_ptrace on a live process: a forked child with one thread spinning
- * inside a function and its main thread blocked in a call made from another function.
+ * lup_stack_check over the live view of a stopped process: a forked child with one
+ * thread spinning inside a function and its main thread blocked in a call made from
+ * another function.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -15,15 +16,30 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "elf-file.h"
-#include "err.h"
-#include "stack-check.h"
+#include "core/elf-file.h"
+#include "core/stack-check.h"
+#include "core/view.h"
+#include "live/view-live.h"
+#include "util/err.h"
 
-/* lup_stack_check_ptrace for one thread. */
+/* The stack check of the threads of pid; tid alone, unless 0. */
 static int check_one(pid_t pid, pid_t tid, const struct lup_range *r, size_t nr)
 {
-	return lup_stack_check_ptrace(pid, &tid, 1, r, nr);
+	struct lup_view v;
+	size_t i, k = 0;
+	int ret;
+
+	assert_int_equal(lup_view_live(pid, NULL, LUP_VIEW_LIVE_STOPPED, &v), 0);
+	for (i = 0; i < v.nr_threads; i++)
+		if (!tid || v.threads[i].tid == tid)
+			v.threads[k++] = v.threads[i];
+	assert_int_equal(k, tid ? 1 : 2);
+	v.nr_threads = k;
+	ret = lup_stack_check(&v, r, nr);
+	lup_view_free(&v);
+	return ret;
 }
+
 
 static volatile int spinning = 1;
 static int tid_pipe[2], block_pipe[2];
@@ -125,13 +141,12 @@ static void test_ip_inside(void **state)
 {
 	struct child *c = *state;
 	struct lup_range r = range_of("spin_here", (uintptr_t)spin_here);
-	pid_t both[] = { c->pid, c->spin_tid };
 
 	assert_int_equal(check_one(c->pid, c->spin_tid, &r, 1), -LUP_EBUSY);
 	/* the main thread is elsewhere */
 	assert_int_equal(check_one(c->pid, c->pid, &r, 1), 0);
 	/* all threads in one call, through one view of the process: the busy one is found */
-	assert_int_equal(lup_stack_check_ptrace(c->pid, both, 2, &r, 1), -LUP_EBUSY);
+	assert_int_equal(check_one(c->pid, 0, &r, 1), -LUP_EBUSY);
 }
 
 static void test_return_address_inside(void **state)

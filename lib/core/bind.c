@@ -1,0 +1,208 @@
+/* Relocations of a placed patch image: TARGET, PATCH and LIBRARY symbols, RELATIVE, ABS64, TPOFF64. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/bind.h"
+#include "core/elf-file.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "core/tls.h"
+#include "core/view.h"
+
+/* The executable's mapping of offset 0. */
+static int find_exe(const struct lup_view *v, const struct lup_view_map **head)
+{
+	for (size_t i = 0; v->exe >= 0 && i < v->nr_maps; i++) {
+		if (v->maps[i].file == v->exe && !v->maps[i].pgoff) {
+			*head = &v->maps[i];
+			return 0;
+		}
+	}
+	pr_err("%s: the executable's mapping is not in the process's view", v->who);
+	return -LUP_EBADIMG;
+}
+
+int lup_bind_open(struct lup_view *v, lup_read_fn rd, void *arg, struct lup_bind *b)
+{
+	const struct lup_view_map *head;
+	struct lup_remote_elf e;
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	b->v = v;
+	b->rd = rd;
+	b->arg = arg;
+	if (v->nr_threads)
+		b->fs_base = v->threads[0].fs_base;
+	ret = find_exe(v, &head);
+	if (!ret)
+		ret = lup_linkmap_read(rd, arg, head->start, v->who, &b->lm);
+	if (!ret && !b->lm.nr) {
+		/* A static executable has no link map: it is the only module. */
+		b->lm.m = calloc(1, sizeof(*b->lm.m));
+		ret = b->lm.m ? lup_remote_elf_read(rd, arg, head->start, &e) : -ENOMEM;
+		if (!ret) {
+			b->lm.nr = 1;
+			b->lm.m[0].addr = e.bias;
+		}
+	}
+	b->exe_first = !ret && (!b->lm.m[0].name || !*b->lm.m[0].name);
+	b->exe_name = ret ? NULL : v->files[v->exe].path;
+	b->elfs = ret ? NULL : calloc(b->lm.nr, sizeof(*b->elfs));
+	if (!ret && !b->elfs)
+		ret = -ENOMEM;
+	if (ret)
+		lup_bind_close(b);
+	return ret;
+}
+
+void lup_bind_close(struct lup_bind *b)
+{
+	size_t i;
+
+	for (i = 0; b->elfs && i < b->lm.nr; i++)
+		if (b->elfs[i])
+			lup_elf_close(b->elfs[i]);
+	free(b->elfs);
+	lup_linkmap_free(&b->lm);
+	memset(b, 0, sizeof(*b));
+}
+
+int lup_bind_module_elf(struct lup_bind *b, size_t i, struct lup_elf **out)
+{
+	const char *name = i == 0 && b->exe_first ? b->exe_name : b->lm.m[i].name;
+	int ret;
+
+	if (!b->elfs[i]) {
+		if (!name || name[0] != '/')
+			return -ENOENT;	/* the vDSO has no file */
+		ret = b->v->ops->open_path(b->v, name, &b->elfs[i]);
+		if (ret)
+			return ret;
+	}
+	*out = b->elfs[i];
+	return 0;
+}
+
+/* The module of the list whose load bias is bias, or -1. */
+static long module_at(const struct lup_bind *b, uint64_t bias, bool exe)
+{
+	size_t i;
+
+	if (exe && b->exe_first)
+		return 0;
+	for (i = b->exe_first; i < b->lm.nr; i++)
+		if (b->lm.m[i].addr == bias)
+			return (long)i;
+	return -1;
+}
+
+/* First definition in link-map order, as the dynamic linker binds. */
+static int library_sym(struct lup_bind *b, const char *name, uint64_t *addr)
+{
+	const struct lup_sym *s;
+	struct lup_elf *e;
+	size_t i;
+
+	for (i = 0; i < b->lm.nr; i++) {
+		if (lup_bind_module_elf(b, i, &e))
+			continue;
+		if (!lup_elf_find_dynsym(e, name, &s) && s->type != STT_TLS) {
+			*addr = b->lm.m[i].addr + s->value;
+			return 0;
+		}
+	}
+	pr_err("%s: symbol %s is defined by none of the loaded libraries", b->v->who, name);
+	return -LUP_ENOTAPPLIC;
+}
+
+/*
+ * A symbol the target exports binds as the dynamic linker bound the target's own
+ * references to it: first definition in search order. That is how a shared-library
+ * target's variable copied into the executable (R_X86_64_COPY) or an interposed
+ * function is reached; for the executable itself, the search finds the same address.
+ * Symbols that are not exported live at the target's bias.
+ */
+static int target_sym(struct lup_bind *b, const LupSymbol *s, const struct lup_target *t,
+		      uint64_t *addr)
+{
+	const struct lup_sym *ds;
+
+	if (!lup_elf_find_dynsym(t->elf, s->name, &ds) && ds->value == s->value &&
+	    ds->type != STT_TLS)
+		return library_sym(b, s->name, addr);
+	*addr = t->bias + s->value;
+	return 0;
+}
+
+static int sym_addr(struct lup_bind *b, const LupSymbol *s, const struct lup_target *t,
+		    uint64_t base, uint64_t *addr)
+{
+	switch (s->scope) {
+	case LUP_SYM_SCOPE__LUP_SYM_TARGET:
+		return target_sym(b, s, t, addr);
+	case LUP_SYM_SCOPE__LUP_SYM_PATCH:
+		*addr = base + s->value;
+		return 0;
+	default:
+		return library_sym(b, s->name, addr);
+	}
+}
+
+static int target_tpoff(struct lup_bind *b, const LupSymbol *s, const struct lup_target *t,
+			int64_t *tpoff)
+{
+	bool exe = b->exe_first && b->lm.m[0].addr == t->bias;
+	long mod = module_at(b, t->bias, exe);
+
+	if (s->scope != LUP_SYM_SCOPE__LUP_SYM_TARGET || !s->tls || mod < 0) {
+		pr_err("%s: thread-local symbol %s: only the target's are supported", b->v->who, s->name);
+		return -LUP_ENOTAPPLIC;
+	}
+	return lup_tls_tpoff(b, (size_t)mod, s->value, tpoff);
+}
+
+static int reloc_value(struct lup_bind *b, const LupPatch *p, const LupReloc *r,
+		       const struct lup_target *t, uint64_t base, uint64_t *val)
+{
+	const LupSymbol *s = r->has_symbol && r->symbol < p->n_symbols ? p->symbols[r->symbol] : NULL;
+	int64_t tpoff;
+	int ret;
+
+	if (r->kind == LUP_RELOC_KIND__LUP_RELOC_RELATIVE) {
+		*val = base + (uint64_t)r->addend;
+		return 0;
+	}
+	if (!s)
+		return -LUP_EBADPATCH;	/* lup_patch_validate rejects it first */
+	if (r->kind == LUP_RELOC_KIND__LUP_RELOC_TPOFF64) {
+		ret = target_tpoff(b, s, t, &tpoff);
+		*val = (uint64_t)(tpoff + r->addend);
+		return ret;
+	}
+	ret = sym_addr(b, s, t, base, val);
+	*val += (uint64_t)r->addend;
+	return ret;
+}
+
+int lup_bind_patch(struct lup_bind *b, const LupPatch *p, const struct lup_target *t,
+		   uint64_t base, uint8_t *image)
+{
+	uint64_t val;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < p->n_relocs; i++) {
+		const LupReloc *r = p->relocs[i];
+
+		if (r->offset > p->image_size || p->image_size - r->offset < sizeof(val))
+			return -LUP_EBADPATCH;	/* lup_patch_validate rejects it first */
+		ret = reloc_value(b, p, r, t, base, &val);
+		if (ret)
+			return ret;
+		memcpy(image + r->offset, &val, sizeof(val));
+	}
+	return 0;
+}

@@ -1,0 +1,167 @@
+/* Symbol tables of an ELF file, indexed by name in hash maps; locals keep their STT_FILE. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/elf-priv.h"
+#include "util/err.h"
+#include "util/hashmap.h"
+#include "util/log.h"
+
+static Elf_Scn *find_section(Elf *elf, uint32_t type)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == type)
+			return scn;
+	return NULL;
+}
+
+static bool keep_sym(const GElf_Sym *s, bool exported_only)
+{
+	unsigned char type = GELF_ST_TYPE(s->st_info), bind = GELF_ST_BIND(s->st_info);
+
+	if (s->st_shndx == SHN_UNDEF || type == STT_SECTION || type == STT_FILE)
+		return false;
+	return !exported_only || bind == STB_GLOBAL || bind == STB_WEAK || bind == STB_GNU_UNIQUE;
+}
+
+/* Fills t->syms from one symbol section; names point into libelf's string data. */
+static int read_table(struct lup_elf *e, Elf_Scn *scn, bool exported_only, struct lup_symtab *t)
+{
+	Elf_Data *d = elf_getdata(scn, NULL);
+	size_t n = d ? d->d_size / gelf_fsize(e->elf, ELF_T_SYM, 1, EV_CURRENT) : 0;
+	const char *file = NULL;
+	GElf_Shdr sh;
+	GElf_Sym s;
+
+	if (!gelf_getshdr(scn, &sh) || !(t->syms = calloc(n + 1, sizeof(*t->syms))))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const char *name;
+		struct lup_sym *ls;
+
+		if (!gelf_getsym(d, i, &s) || !(name = elf_strptr(e->elf, sh.sh_link, s.st_name)))
+			continue;
+		if (GELF_ST_TYPE(s.st_info) == STT_FILE)
+			file = *name ? name : NULL;
+		if (!*name || !keep_sym(&s, exported_only))
+			continue;
+		ls = &t->syms[t->nr++];
+		ls->name = name;
+		ls->bind = GELF_ST_BIND(s.st_info);
+		ls->file = ls->bind == STB_LOCAL ? file : NULL;
+		ls->value = s.st_value;
+		ls->size = s.st_size;
+		ls->type = GELF_ST_TYPE(s.st_info);
+	}
+	return 0;
+}
+
+static int index_table(struct lup_symtab *t)
+{
+	int ret = lup_hashmap_new(t->nr, &t->by_name);
+
+	for (size_t i = 0; !ret && i < t->nr; i++)
+		ret = lup_hashmap_add(t->by_name, t->syms[i].name, &t->syms[i]);
+	return ret;
+}
+
+static int load_table(struct lup_elf *e, Elf_Scn *scn, bool exported_only, struct lup_symtab *t)
+{
+	int ret = scn ? read_table(e, scn, exported_only, t) : 0;
+
+	return ret ? ret : index_table(t);
+}
+
+int lup_elf_load_syms(struct lup_elf *e)
+{
+	Elf_Scn *symtab = find_section(e->elf, SHT_SYMTAB);
+	Elf_Scn *dynsym = find_section(e->elf, SHT_DYNSYM);
+	int ret;
+
+	ret = load_table(e, symtab ? symtab : dynsym, false, &e->symtab);
+	if (!ret)
+		ret = load_table(e, dynsym, true, &e->dynsym);
+	if (ret)
+		pr_err("%s: cannot index symbols: %s", e->path, lup_strerror(ret));
+	return ret;
+}
+
+static void free_table(struct lup_symtab *t)
+{
+	lup_hashmap_free(t->by_name);
+	free(t->syms);
+}
+
+void lup_elf_free_syms(struct lup_elf *e)
+{
+	free_table(&e->symtab);
+	free_table(&e->dynsym);
+}
+
+/* file names a local's STT_FILE in full or by its last path component. */
+static bool file_matches(const char *sym_file, const char *file)
+{
+	const char *base;
+
+	if (!sym_file)
+		return false;
+	base = strrchr(sym_file, '/');
+	return strcmp(sym_file, file) == 0 || (base && strcmp(base + 1, file) == 0);
+}
+
+int lup_elf_find_sym(const struct lup_elf *e, const char *name, const char *file,
+		     const struct lup_sym **out)
+{
+	const struct lup_sym *s, *local = NULL;
+	size_t nr_local = 0;
+	void *it = NULL;
+
+	if (!e->symtab.nr)
+		return -LUP_EBADELF;
+	while ((s = lup_hashmap_next(e->symtab.by_name, name, &it))) {
+		if (s->bind != STB_LOCAL && !file) {
+			*out = s;
+			return 0;
+		}
+		if (s->bind == STB_LOCAL && (!file || file_matches(s->file, file))) {
+			local = s;
+			nr_local++;
+		}
+	}
+	if (nr_local > 1)
+		return -ENOTUNIQ;
+	if (!local)
+		return -ENOENT;
+	*out = local;
+	return 0;
+}
+
+int lup_elf_find_dynsym(const struct lup_elf *e, const char *name, const struct lup_sym **out)
+{
+	void *it = NULL;
+	const struct lup_sym *s = e->dynsym.nr ? lup_hashmap_next(e->dynsym.by_name, name, &it) : NULL;
+
+	if (!s)
+		return -ENOENT;
+	*out = s;
+	return 0;
+}
+
+size_t lup_elf_sym_all(const struct lup_elf *e, const char *name, const struct lup_sym **out,
+		       size_t max)
+{
+	const struct lup_sym *s;
+	void *it = NULL;
+	size_t n = 0;
+
+	while (e->symtab.nr && (s = lup_hashmap_next(e->symtab.by_name, name, &it))) {
+		if (n < max)
+			out[n] = s;
+		n++;
+	}
+	return n;
+}

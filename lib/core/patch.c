@@ -1,0 +1,224 @@
+/* Reading and writing lup patch files: u32 magic, u32 length, one lup_patch message. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/err.h"
+#include "util/log.h"
+#include "core/patch.h"
+
+#define HEADER_SIZE 8u
+
+static int read_all(int fd, const char *path, uint8_t *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = read(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = -errno;
+
+			pr_err("%s: read: %s", path, strerror(errno));
+			return err;
+		}
+		if (n == 0) {
+			pr_err("%s: truncated (file shrank while read)", path);
+			return -LUP_EBADPATCH;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The whole file, refused before reading when larger than any valid patch can be. */
+static int load_file(const char *path, uint8_t **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		ret = -errno;
+		pr_err("%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	/* A segment's data is at most its mem_size, so the message is about image_size. */
+	if (st.st_size < HEADER_SIZE || (uint64_t)st.st_size > 2 * LUP_PATCH_MAX_SIZE) {
+		pr_err("%s: bad patch size %lld bytes", path, (long long)st.st_size);
+		close(fd);
+		return -LUP_EBADPATCH;
+	}
+	*len = (size_t)st.st_size;
+	*buf = malloc(*len);
+	ret = *buf ? read_all(fd, path, *buf, *len) : -ENOMEM;
+	close(fd);
+	if (ret)
+		free(*buf);
+	return ret;
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static int unpack(const char *path, const uint8_t *buf, size_t len, LupPatch **out)
+{
+	uint32_t msg_len;
+
+	if (get_le32(buf) != LUP_PATCH_MAGIC) {
+		pr_err("%s: not a lup patch (magic %#x)", path, get_le32(buf));
+		return -LUP_EBADPATCH;
+	}
+	msg_len = get_le32(buf + 4);
+	if (msg_len != len - HEADER_SIZE) {
+		pr_err("%s: message length %u but %zu bytes follow the header", path, msg_len,
+		       len - HEADER_SIZE);
+		return -LUP_EBADPATCH;
+	}
+	*out = lup_patch__unpack(NULL, msg_len, buf + HEADER_SIZE);
+	if (!*out) {
+		pr_err("%s: garbled patch message", path);
+		return -LUP_EBADPATCH;
+	}
+	return 0;
+}
+
+int lup_patch_parse(const void *buf, size_t len, const char *name, LupPatch **out)
+{
+	int ret;
+
+	if (len < HEADER_SIZE) {
+		pr_err("%s: truncated: %zu bytes, not even a header", name, len);
+		return -LUP_EBADPATCH;
+	}
+	ret = unpack(name, buf, len, out);
+	if (ret)
+		return ret;
+	ret = lup_patch_validate(*out, name);
+	if (ret) {
+		lup_patch_free(*out);
+		*out = NULL;
+	}
+	return ret;
+}
+
+int lup_patch_read(const char *path, LupPatch **out)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int ret = load_file(path, &buf, &len);
+
+	if (ret)
+		return ret;
+	ret = lup_patch_parse(buf, len, path, out);
+	free(buf);
+	return ret;
+}
+
+static int write_all(int fd, const char *path, const uint8_t *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int err = -errno;
+
+			pr_err("%s: write: %s", path, strerror(errno));
+			return err;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Serializes p with its header into a fresh buffer. */
+static int pack(const LupPatch *p, uint8_t **buf, size_t *len)
+{
+	size_t msg_len = lup_patch__get_packed_size(p);
+
+	if (msg_len > 2 * LUP_PATCH_MAX_SIZE)
+		return -EFBIG;
+	*len = HEADER_SIZE + msg_len;
+	*buf = malloc(*len);
+	if (!*buf)
+		return -ENOMEM;
+	put_le32(*buf, LUP_PATCH_MAGIC);
+	put_le32(*buf + 4, (uint32_t)msg_len);
+	lup_patch__pack(p, *buf + HEADER_SIZE);
+	return 0;
+}
+
+static int write_tmp(const char *path, const char *tmp, int fd, const uint8_t *buf, size_t len)
+{
+	int ret = write_all(fd, tmp, buf, len);
+
+	if (!ret && (fchmod(fd, 0644) || fsync(fd))) {
+		ret = -errno;
+		pr_err("%s: %s", tmp, strerror(errno));
+	}
+	if (close(fd) && !ret) {
+		ret = -errno;
+		pr_err("%s: close: %s", tmp, strerror(errno));
+	}
+	if (!ret && rename(tmp, path)) {
+		ret = -errno;
+		pr_err("%s: rename from %s: %s", path, tmp, strerror(errno));
+	}
+	return ret;
+}
+
+int lup_patch_write(const char *path, const LupPatch *p)
+{
+	uint8_t *buf = NULL;
+	char *tmp = NULL;
+	size_t len;
+	int ret, fd;
+
+	ret = lup_patch_validate(p, path);
+	if (ret)
+		return ret;
+	ret = pack(p, &buf, &len);
+	if (ret) {
+		pr_err("%s: %s", path, lup_strerror(ret));
+		return ret;
+	}
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
+		free(buf);
+		return -ENOMEM;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		ret = -errno;
+		pr_err("%s: %s", tmp, strerror(errno));
+	} else {
+		ret = write_tmp(path, tmp, fd, buf, len);
+		if (ret)
+			unlink(tmp);
+	}
+	free(tmp);
+	free(buf);
+	return ret;
+}
+
+void lup_patch_free(LupPatch *p)
+{
+	if (p)
+		lup_patch__free_unpacked(p, NULL);
+}

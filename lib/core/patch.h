@@ -1,0 +1,32 @@
+/* Reading, validating and writing lup patch files (lib/core/lup-patch.proto). */
+#ifndef LUP_PATCH_H
+#define LUP_PATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "arch/x86/arch.h"
+#include "lup-patch.pb-c.h"
+
+#define LUP_PATCH_MAGIC 0x3150554cu	/* "LUP1" */
+#define LUP_PATCH_VERSION 1
+#define LUP_PATCH_MAX_SIZE (1ul << 30)
+
+typedef LupPatch lup_patch_t;
+
+/*
+ * Reads and validates every field (sizes, offsets inside the image, segments page
+ * aligned and not overlapping, never writable and executable, symbol indexes, relocs
+ * inside writable segments). -LUP_EBADPATCH, reported naming the file and the field.
+ */
+int lup_patch_read(const char *path, LupPatch **out);
+/* The same checks on a patch file's bytes; name is used in messages. */
+int lup_patch_parse(const void *buf, size_t len, const char *name, LupPatch **out);
+int lup_patch_validate(const LupPatch *p, const char *path);
+/* Writes through a temporary file and rename. */
+int lup_patch_write(const char *path, const LupPatch *p);
+void lup_patch_free(LupPatch *p);
+/* s is non-empty, printable and at most max characters long (ids, names). */
+bool lup_patch_printable(const char *s, size_t max);
+
+#endif

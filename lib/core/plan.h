@@ -1,0 +1,61 @@
+/*
+ * A plan: what an operation of the core changes in one process. Mappings to add (with
+ * their contents), bytes to write at addresses, mappings to remove. The core computes
+ * it over a process view; a transport commits it (lib/images/: into the images of a
+ * checkpoint; lib/live/: into the stopped process), in this order: maps, writes, unmaps.
+ */
+#ifndef LUP_CORE_PLAN_H
+#define LUP_CORE_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct lup_view;
+
+/* A new private anonymous mapping: data (len bytes) at start, zeroes after it. */
+struct lup_plan_map {
+	uint64_t start, end;
+	unsigned prot;			/* its final protection: r-x, rw- or r-- */
+	uint8_t *data;
+	size_t len;
+};
+
+/* Bytes over memory that is already mapped (a jump over an old entry, a record). */
+struct lup_plan_write {
+	uint64_t addr;
+	uint8_t *data;
+	size_t len;
+};
+
+struct lup_plan_unmap {
+	uint64_t start, end;
+};
+
+struct lup_plan {
+	size_t nr_maps, nr_writes, nr_unmaps;
+	struct lup_plan_map *maps;	/* in the order they were planned */
+	struct lup_plan_write *writes;	/* in order: the jumps of a patch come last */
+	struct lup_plan_unmap *unmaps;
+};
+
+/* Each takes data (malloc'ed) over, also on failure. */
+int lup_plan_add_map(struct lup_plan *p, uint64_t start, uint64_t end, unsigned prot,
+		     uint8_t *data, size_t len);
+int lup_plan_add_write(struct lup_plan *p, uint64_t addr, uint8_t *data, size_t len);
+int lup_plan_add_write_copy(struct lup_plan *p, uint64_t addr, const void *data, size_t len);
+int lup_plan_add_unmap(struct lup_plan *p, uint64_t start, uint64_t end);
+void lup_plan_free(struct lup_plan *p);
+/* Whether the plan changes anything. */
+static inline int lup_plan_empty(const struct lup_plan *p)
+{
+	return !p->nr_maps && !p->nr_writes && !p->nr_unmaps;
+}
+
+/*
+ * Memory of v as it will be once p is committed: a planned map's contents, else v's
+ * memory with the planned writes over it.
+ */
+int lup_plan_read(const struct lup_plan *p, struct lup_view *v, uint64_t addr, void *buf,
+		  size_t len);
+
+#endif

@@ -1,0 +1,59 @@
+/* Internals of the live-patch sequence shared by lib/live*.c. */
+#ifndef LUP_LIVE_PRIV_H
+#define LUP_LIVE_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "core/patch.h"
+
+/* The processes of a tree, root first. */
+struct lup_live_tree {
+	size_t nr;
+	pid_t *pids;
+};
+
+/* Collects pid and its descendants from /proc (the tree criu dump -t pid takes). */
+int lup_live_tree_read(pid_t pid, struct lup_live_tree *t);
+void lup_live_tree_free(struct lup_live_tree *t);
+
+/*
+ * Before anything is frozen: every patch's target (by build-id) is mapped by some process
+ * of the tree with the original bytes at each replaced entry. -LUP_ENOTAPPLIC (reported:
+ * other build, or already applied) or another negative error.
+ */
+int lup_live_check_targets(const struct lup_live_tree *t, LupPatch *const *patches, size_t nr);
+/*
+ * Before anything is frozen: some process of the tree has patch id applied (NULL: any
+ * patch) and the revert-order rule lets it out, from the records in live memory.
+ * -LUP_ENOTAPPLIC (reported) or another negative error.
+ */
+int lup_live_check_revert(const struct lup_live_tree *t, const char *id);
+
+/*
+ * After a dump killed the tree: waits until every pid of it is free again, reaping the
+ * root when it is our child (waitpid), else polling every millisecond. -ETIMEDOUT.
+ */
+int lup_live_wait_gone(const struct lup_live_tree *t, unsigned timeout_ms);
+/* The process exists and is not a zombie. */
+bool lup_live_alive(pid_t pid);
+
+/* The images directory: DIR/orig, DIR/patched. */
+struct lup_live_dirs {
+	char *top, *orig, *patched;
+	bool created;			/* top was made by us (removed with the rest) */
+};
+
+/* Creates top (given or a new one under $TMPDIR or /var/tmp); orig and patched must not exist. */
+int lup_live_dirs_init(struct lup_live_dirs *d, const char *top, pid_t pid);
+/* Removes orig and patched, then makes orig again, empty: before each dump. */
+int lup_live_dirs_reset(struct lup_live_dirs *d);
+/* Removes what lup made. */
+int lup_live_dirs_remove(struct lup_live_dirs *d);
+void lup_live_dirs_free(struct lup_live_dirs *d);
+
+/* Monotonic time in milliseconds. */
+double lup_live_now_ms(void);
+
+#endif

@@ -1,0 +1,157 @@
+/* The process tree under a pid, read from /proc, and waiting for its pids to be free after a dump. */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "live/live-priv.h"
+#include "util/log.h"
+
+static int tree_add(struct lup_live_tree *t, pid_t pid)
+{
+	pid_t *p = realloc(t->pids, (t->nr + 1) * sizeof(*p));
+
+	if (!p)
+		return -ENOMEM;
+	t->pids = p;
+	t->pids[t->nr++] = pid;
+	return 0;
+}
+
+/* Adds the children listed in /proc/PID/task/TID/children. */
+static int add_children_of_task(struct lup_live_tree *t, pid_t pid, const char *tid)
+{
+	char path[300];
+	long child;
+	int ret = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%s/children", (int)pid, tid);
+	f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;	/* the thread just ended */
+	while (!ret && fscanf(f, "%ld", &child) == 1)
+		ret = tree_add(t, (pid_t)child);
+	fclose(f);
+	return ret;
+}
+
+static int add_children(struct lup_live_tree *t, pid_t pid)
+{
+	char path[32];
+	struct dirent *de;
+	int ret = 0;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	dir = opendir(path);
+	if (!dir)
+		return -errno;
+	while (!ret && (de = readdir(dir)))
+		if (de->d_name[0] != '.')
+			ret = add_children_of_task(t, pid, de->d_name);
+	closedir(dir);
+	return ret;
+}
+
+int lup_live_tree_read(pid_t pid, struct lup_live_tree *t)
+{
+	size_t i;
+	int ret;
+
+	t->nr = 0;
+	t->pids = NULL;
+	ret = tree_add(t, pid);
+	for (i = 0; !ret && i < t->nr; i++)
+		ret = add_children(t, t->pids[i]);
+	if (ret == -ENOENT && t->nr == 1)
+		pr_err("process %d: no such process", (int)pid);
+	else if (ret)
+		pr_err("process %d: cannot read its process tree: %s", (int)pid, strerror(-ret));
+	if (ret)
+		lup_live_tree_free(t);
+	return ret;
+}
+
+void lup_live_tree_free(struct lup_live_tree *t)
+{
+	free(t->pids);
+	t->pids = NULL;
+	t->nr = 0;
+}
+
+double lup_live_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* State and parent pid from /proc/PID/stat (after the parenthesised command name). */
+static int read_stat(pid_t pid, char *state, pid_t *ppid)
+{
+	char path[32], buf[512], *p;
+	size_t n;
+	FILE *f;
+	int pp;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p, ") %c %d", state, &pp) != 2)
+		return -EINVAL;
+	*ppid = pp;
+	return 0;
+}
+
+/* A pid is free when not even a zombie holds it. */
+static bool pid_free(pid_t pid)
+{
+	return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+int lup_live_wait_gone(const struct lup_live_tree *t, unsigned timeout_ms)
+{
+	const struct timespec tick = { 0, 1000000 };
+	double end = lup_live_now_ms() + timeout_ms;
+	size_t i = 0;
+	pid_t ppid;
+	char state;
+
+	if (read_stat(t->pids[0], &state, &ppid) == 0 && ppid == getpid())
+		waitpid(t->pids[0], NULL, 0);
+	while (i < t->nr) {
+		/* Reaps what is our child (restored by an earlier round while we are subreaper). */
+		waitpid(t->pids[i], NULL, WNOHANG);
+		if (pid_free(t->pids[i])) {
+			i++;
+			continue;
+		}
+		if (lup_live_now_ms() > end) {
+			pr_err("process %d: still exists %u ms after the dump; its parent does not reap it",
+			       (int)t->pids[i], timeout_ms);
+			return -ETIMEDOUT;
+		}
+		nanosleep(&tick, NULL);
+	}
+	return 0;
+}
+
+bool lup_live_alive(pid_t pid)
+{
+	pid_t ppid;
+	char state;
+
+	return read_stat(pid, &state, &ppid) == 0 && state != 'Z' && state != 'X';
+}

@@ -1,0 +1,114 @@
+/* /proc/PID/maps read into a table. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "live/proc-maps.h"
+
+#define MAX_MAPS 1000000		/* far above the kernel's default vm.max_map_count */
+
+/* "start-end perms offset major:minor inode [name]" */
+static int parse_line(const char *line, struct lup_proc_map *m)
+{
+	unsigned long long start, end, off, ino;
+	unsigned maj, min;
+	int pos = 0;
+
+	if (sscanf(line, "%llx-%llx %4s %llx %x:%x %llu %n", &start, &end, m->perms, &off, &maj,
+		   &min, &ino, &pos) < 7)
+		return -EINVAL;
+	m->start = start;
+	m->end = end;
+	m->off = off;
+	m->dev = (unsigned long)maj << 20 | min;
+	m->ino = ino;
+	m->name = NULL;
+	if (pos && line[pos] && !(m->name = strndup(line + pos, strcspn(line + pos, "\n"))))
+		return -ENOMEM;
+	return 0;
+}
+
+static int add_line(struct lup_proc_maps *m, const char *line, size_t *cap)
+{
+	struct lup_proc_map *n;
+
+	if (m->nr == *cap) {
+		if (m->nr == MAX_MAPS)
+			return -E2BIG;
+		*cap = *cap ? *cap * 2 : 64;
+		n = realloc(m->m, *cap * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		m->m = n;
+	}
+	/* a line the format does not fit is skipped: it maps nothing lup looks for */
+	switch (parse_line(line, &m->m[m->nr])) {
+	case -ENOMEM:
+		return -ENOMEM;
+	case 0:
+		if (m->m[m->nr].end > m->m[m->nr].start)
+			m->nr++;
+		else
+			free(m->m[m->nr].name);
+	}
+	return 0;
+}
+
+int lup_proc_maps_read(pid_t pid, struct lup_proc_maps *out)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0, lcap = 0;
+	int ret = 0;
+	FILE *f;
+
+	*out = (struct lup_proc_maps){ .pid = pid };
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)pid);
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		if (ret != -ENOENT)
+			pr_err("%s: %s", path, strerror(errno));
+		return ret;
+	}
+	while (!ret && getline(&line, &lcap, f) > 0)
+		ret = add_line(out, line, &cap);
+	free(line);
+	fclose(f);
+	if (ret) {
+		pr_err("%s: %s", path, strerror(-ret));
+		lup_proc_maps_free(out);
+	}
+	return ret;
+}
+
+void lup_proc_maps_free(struct lup_proc_maps *m)
+{
+	for (size_t i = 0; i < m->nr; i++)
+		free(m->m[i].name);
+	free(m->m);
+	*m = (struct lup_proc_maps){ 0 };
+}
+
+const struct lup_proc_map *lup_proc_maps_find(const struct lup_proc_maps *m, uint64_t addr)
+{
+	size_t lo = 0, hi = m->nr;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr < m->m[mid].start)
+			hi = mid;
+		else if (addr >= m->m[mid].end)
+			lo = mid + 1;
+		else
+			return &m->m[mid];
+	}
+	return NULL;
+}

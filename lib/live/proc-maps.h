@@ -1,0 +1,28 @@
+/* A live process's mappings from /proc/PID/maps. */
+#ifndef LUP_PROC_MAPS_H
+#define LUP_PROC_MAPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct lup_proc_map {
+	uint64_t start, end, off;
+	unsigned long dev, ino;		/* ino 0: not a file */
+	char perms[5];			/* as in maps: "r-xp" */
+	char *name;			/* what follows the inode (a path, "[vdso]"), or NULL */
+};
+
+struct lup_proc_maps {
+	pid_t pid;
+	size_t nr;
+	struct lup_proc_map *m;		/* sorted by start, as the kernel lists them */
+};
+
+/* -ENOENT, not reported, when the process is gone; other errors reported. */
+int lup_proc_maps_read(pid_t pid, struct lup_proc_maps *out);
+void lup_proc_maps_free(struct lup_proc_maps *m);
+/* The mapping holding addr, or NULL. */
+const struct lup_proc_map *lup_proc_maps_find(const struct lup_proc_maps *m, uint64_t addr);
+
+#endif

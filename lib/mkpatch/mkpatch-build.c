@@ -1,0 +1,188 @@
+/* Compiling and linking patch sources into a temporary shared object with $CC. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "util/err.h"
+#include "util/log.h"
+#include "mkpatch/mkpatch-priv.h"
+
+#define MAX_OUTPUT (64 * 1024)
+
+extern char **environ;
+
+/* Position independent, TLS by offset from the thread pointer, calls through the GOT. */
+static const char *const compile_flags[] = {
+	"-fPIC", "-O2", "-ftls-model=initial-exec", "-fno-plt",
+};
+/* One shared object, no startup files, bound now, code and data in separate pages. */
+static const char *const link_flags[] = {
+	"-shared", "-nostdlib", "-Wl,-z,now", "-Wl,-z,noexecstack", "-Wl,-z,separate-code",
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* argv of the compiler: the words of cc, fixed flags, user flags, -o so, sources. */
+static char **compiler_argv(const struct lup_mkpatch_opts *o, char *cc_words, const char *so)
+{
+	size_t max = strlen(cc_words) / 2 + 1 + ARRAY_SIZE(compile_flags) + ARRAY_SIZE(link_flags) +
+		     o->nr_cflags + 2 + o->nr_srcs + 1, n = 0;
+	char **argv = calloc(max, sizeof(*argv)), *save = NULL;
+
+	if (!argv)
+		return NULL;
+	for (char *w = strtok_r(cc_words, " \t", &save); w; w = strtok_r(NULL, " \t", &save))
+		argv[n++] = w;
+	for (size_t i = 0; i < ARRAY_SIZE(compile_flags); i++)
+		argv[n++] = (char *)compile_flags[i];
+	for (size_t i = 0; i < ARRAY_SIZE(link_flags); i++)
+		argv[n++] = (char *)link_flags[i];
+	for (size_t i = 0; i < o->nr_cflags; i++)
+		argv[n++] = o->cflags[i];
+	argv[n++] = "-o";
+	argv[n++] = (char *)so;
+	for (size_t i = 0; i < o->nr_srcs; i++)
+		argv[n++] = o->srcs[i];
+	return argv;
+}
+
+/* Starts argv with stdout and stderr into a pipe and signals unblocked. */
+static int spawn(char **argv, pid_t *pid, int *out_fd)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none;
+	int pfd[2], ret;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -errno;
+	sigemptyset(&none);
+	posix_spawnattr_init(&attr);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
+	ret = -posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close(pfd[1]);
+	if (ret)
+		close(pfd[0]);
+	else
+		*out_fd = pfd[0];
+	return ret;
+}
+
+/* Everything the compiler printed (the first MAX_OUTPUT bytes of it), NUL terminated. */
+static char *collect_output(int fd)
+{
+	char *buf = malloc(MAX_OUTPUT + 1), sink[4096];
+	size_t cap = buf ? MAX_OUTPUT : 0, len = 0;
+	ssize_t n;
+
+	/* Read to the end even without room: a compiler blocked on a full pipe never exits. */
+	for (;;) {
+		bool room = len < cap;
+
+		n = read(fd, room ? buf + len : sink, room ? cap - len : sizeof(sink));
+		if (n == 0 || (n < 0 && errno != EINTR))
+			break;
+		if (n > 0 && room)
+			len += (size_t)n;
+	}
+	close(fd);
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+static int wait_compiler(const char *cc, pid_t pid, const char *output)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		if (output && *output)
+			pr_warn("%s says:\n%s", cc, output);
+		return 0;
+	}
+	pr_err("%s: compilation failed (%s %d):\n%s", cc,
+	       WIFEXITED(status) ? "exit status" : "signal",
+	       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), output ? output : "");
+	return -LUP_EBADPATCH;
+}
+
+static int run_compiler(const struct lup_mkpatch_opts *o, const char *so)
+{
+	char *words = strdup(o->cc && *o->cc ? o->cc : "gcc"), **argv = NULL, *output;
+	int ret = -ENOMEM, fd;
+	pid_t pid;
+
+	if (words)
+		argv = compiler_argv(o, words, so);
+	if (!argv || !argv[0]) {
+		pr_err("%s: no compiler command", o->cc ? o->cc : "");
+		ret = argv ? -EINVAL : ret;
+		goto out;
+	}
+	ret = spawn(argv, &pid, &fd);
+	if (ret) {
+		pr_err("%s: cannot run: %s", argv[0], strerror(-ret));
+		goto out;
+	}
+	output = collect_output(fd);
+	ret = wait_compiler(argv[0], pid, output);
+	free(output);
+out:
+	free(argv);
+	free(words);
+	return ret;
+}
+
+int lup_mkpatch_build_so(const struct lup_mkpatch_opts *o, char **dir, char **so_path)
+{
+	const char *tmp = getenv("TMPDIR");
+	int ret;
+
+	*so_path = NULL;
+	if (asprintf(dir, "%s/lup-mkpatch.XXXXXX", tmp && *tmp ? tmp : "/tmp") < 0)
+		return -ENOMEM;
+	if (!mkdtemp(*dir)) {
+		ret = -errno;
+		pr_err("%s: %s", *dir, strerror(errno));
+		free(*dir);
+		*dir = NULL;
+		return ret;
+	}
+	if (asprintf(so_path, "%s/patch.so", *dir) < 0) {
+		*so_path = NULL;
+		return -ENOMEM;
+	}
+	return run_compiler(o, *so_path);
+}
+
+void lup_mkpatch_remove_dir(char *dir)
+{
+	DIR *d = dir ? opendir(dir) : NULL;
+	struct dirent *de;
+
+	/* The compiler may leave more than the .so (-save-temps): remove whatever is there. */
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			unlinkat(dirfd(d), de->d_name, 0);
+	if (d)
+		closedir(d);
+	if (dir && rmdir(dir))
+		pr_warn("%s: cannot remove: %s", dir, strerror(errno));
+	free(dir);
+}

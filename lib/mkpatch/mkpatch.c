@@ -1,0 +1,159 @@
+/* lup_mkpatch: check the target, build the sources, read the result into a patch, write it. */
+#include <errno.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/err.h"
+#include "util/log.h"
+#include "mkpatch/mkpatch-priv.h"
+
+static bool has_section(Elf *elf, uint32_t type, Elf_Scn **out)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, &sh) && sh.sh_type == type) {
+			*out = scn;
+			return true;
+		}
+	return false;
+}
+
+/* Whether the target names any library (DT_NEEDED) its undefined symbols could come from. */
+static bool uses_libraries(Elf *elf)
+{
+	Elf_Scn *scn;
+	Elf_Data *d;
+	GElf_Dyn dyn;
+
+	if (!has_section(elf, SHT_DYNAMIC, &scn) || !(d = elf_getdata(scn, NULL)))
+		return false;
+	for (int i = 0; gelf_getdyn(d, i, &dyn) && dyn.d_tag != DT_NULL; i++)
+		if (dyn.d_tag == DT_NEEDED)
+			return true;
+	return false;
+}
+
+static int open_target(struct lup_mkpatch *m)
+{
+	const char *path = m->o->target;
+	const uint8_t *id;
+	size_t len;
+	Elf_Scn *scn;
+	int ret = lup_elf_open(path, &m->target);
+
+	if (ret)
+		return ret;
+	if (!has_section(lup_elf_libelf(m->target), SHT_SYMTAB, &scn)) {
+		pr_err("%s: no symbol table (.symtab): build the target without stripping it, or "
+		       "keep its debug file", path);
+		return -LUP_EBADELF;
+	}
+	if (lup_elf_build_id(m->target, &id, &len)) {
+		pr_err("%s: no build-id note: link the target with -Wl,--build-id", path);
+		return -LUP_EBADELF;
+	}
+	m->target_static = !uses_libraries(lup_elf_libelf(m->target));
+	return 0;
+}
+
+/* The id: given, or the output's file name without its ".lup". */
+static char *patch_id(const struct lup_mkpatch_opts *o)
+{
+	char *copy, *id, *dot;
+
+	if (o->id)
+		return strdup(o->id);
+	copy = strdup(o->out);
+	if (!copy)
+		return NULL;
+	id = strdup(basename(copy));
+	free(copy);
+	dot = id ? strrchr(id, '.') : NULL;
+	if (dot && strcmp(dot, ".lup") == 0)
+		*dot = '\0';
+	return id;
+}
+
+static int new_patch(struct lup_mkpatch *m)
+{
+	char *copy = strdup(m->o->target);
+	const uint8_t *bid;
+	size_t bid_len;
+	LupPatch *p;
+
+	m->p = p = calloc(1, sizeof(*p));
+	if (!p || !copy) {
+		free(copy);
+		return -ENOMEM;
+	}
+	lup_patch__init(p);
+	lup_elf_build_id(m->target, &bid, &bid_len);
+	p->version = LUP_PATCH_VERSION;
+	p->id = patch_id(m->o);
+	p->target_name = strdup(basename(copy));
+	free(copy);
+	p->target_build_id.data = malloc(bid_len);
+	if (!p->id || !p->target_name || !p->target_build_id.data)
+		return -ENOMEM;
+	memcpy(p->target_build_id.data, bid, bid_len);
+	p->target_build_id.len = bid_len;
+	p->target_dyn = lup_elf_is_dyn(m->target);
+	p->has_created = true;
+	p->created = (uint64_t)time(NULL);
+	p->expects = calloc(m->o->nr_expects ? m->o->nr_expects : 1, sizeof(*p->expects));
+	if (!p->expects)
+		return -ENOMEM;
+	for (; p->n_expects < m->o->nr_expects; p->n_expects++)
+		if (!(p->expects[p->n_expects] = strdup(m->o->expects[p->n_expects])))
+			return -ENOMEM;
+	return lup_hashmap_new(64, &m->sym_index);
+}
+
+static int build(struct lup_mkpatch *m, char **dir)
+{
+	char *so = NULL;
+	int ret = lup_mkpatch_build_so(m->o, dir, &so);
+
+	if (!ret)
+		ret = lup_elf_open(so, &m->so);
+	free(so);
+	if (!ret)
+		ret = new_patch(m);
+	if (!ret)
+		ret = lup_mkpatch_segments(m);
+	if (!ret)
+		ret = lup_mkpatch_defs(m);
+	if (!ret)
+		ret = lup_mkpatch_relocs(m);
+	return ret;
+}
+
+int lup_mkpatch(const struct lup_mkpatch_opts *o)
+{
+	struct lup_mkpatch m = { .o = o };
+	char *dir = NULL;
+	int ret = open_target(&m);
+
+	if (!ret)
+		ret = build(&m, &dir);
+	if (!ret)
+		ret = lup_patch_write(o->out, m.p);
+	if (!ret)
+		pr_info("%s: %zu replaced functions, %zu symbols, %zu relocations, %lu bytes",
+			o->out, m.p->n_funcs, m.p->n_symbols, m.p->n_relocs,
+			(unsigned long)m.p->image_size);
+	if (ret == -ENOMEM)
+		pr_err("%s: out of memory", o->out);
+	lup_patch_free(m.p);
+	lup_hashmap_free(m.sym_index);
+	lup_mkpatch_clones_free(m.clones);
+	lup_mkpatch_libs_free(m.libs);
+	lup_elf_close(m.so);
+	lup_elf_close(m.target);
+	lup_mkpatch_remove_dir(dir);
+	return ret;
+}

@@ -1,0 +1,36 @@
+/* Building a lup patch from C sources against a target ELF (the logic of lup-mkpatch). */
+#ifndef LUP_MKPATCH_H
+#define LUP_MKPATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "core/patch.h"
+
+struct lup_mkpatch_opts {
+	const char *target;		/* the executable or library to patch */
+	const char *out;		/* the patch file to write */
+	const char *id;			/* NULL: the output's file name without ".lup" */
+	char *const *expects;		/* ids of the patches this one stacks on */
+	size_t nr_expects;
+	const char *cc;			/* compiler command, split at blanks; NULL: "gcc" */
+	char *const *srcs;
+	size_t nr_srcs;
+	char *const *cflags;		/* added to the compiler's command line */
+	size_t nr_cflags;
+	bool no_library_check;		/* names not in the target are not looked up in its libraries */
+};
+
+/*
+ * Compiles and links the sources into a temporary shared object, binds it to the target
+ * and writes the patch. -LUP_EBADELF for a target that cannot be patched that way,
+ * -LUP_EBADPATCH for sources that do not make a valid patch (compiler errors included);
+ * every problem is reported naming its file.
+ */
+int lup_mkpatch(const struct lup_mkpatch_opts *o);
+
+/* A readable listing of a patch: one line per segment, function, symbol and reloc. */
+void lup_patch_dump(const LupPatch *p, FILE *f);
+
+#endif
