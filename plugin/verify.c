@@ -11,15 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <criu-plugin.h>
 
+#include "core/view.h"
 #include "images/dump.h"
+#include "live/view-live.h"
+#include "plugin.h"
 #include "util/err.h"
 #include "util/log.h"
-#include "plugin.h"
-#include "live/proc-maps.h"
 
 /* What one restored process must show for one patch. */
 struct expect {
@@ -78,17 +80,16 @@ int lup_plugin_verify_collect(const char *dir, const char *root)
 	return 0;
 }
 
-/* Patch code: an r-x private mapping with no file. */
-static bool in_patch_vma(const struct lup_proc_maps *m, uint64_t addr)
+/* Patch code: an r-x private anonymous mapping. */
+static bool in_patch_vma(const struct lup_view *v, uint64_t addr)
 {
-	const struct lup_proc_map *v = lup_proc_maps_find(m, addr);
+	const struct lup_view_map *m = lup_view_find(v, addr);
 
-	return v && !strcmp(v->perms, "r-xp") && !v->ino;
+	return m && m->anon && m->prot == (PROT_READ | PROT_EXEC);
 }
 
 /* 0 when every entry and jump destination is as in the images; else names the function. */
-static int check_live(const struct expect *e, const struct lup_proc_maps *m, int mem,
-		      const char **bad)
+static int check_live(const struct expect *e, struct lup_view *v, const char **bad)
 {
 	uint8_t buf[LUP_JMP_SIZE];
 	size_t i;
@@ -98,21 +99,20 @@ static int check_live(const struct expect *e, const struct lup_proc_maps *m, int
 		int32_t rel;
 
 		*bad = e->patch->funcs[i]->name;
-		if (pread(mem, buf, sizeof(buf), addr) != sizeof(buf) ||
-		    memcmp(buf, e->st.bytes[i], sizeof(buf)))
+		if (lup_view_read(v, addr, buf, sizeof(buf)) || memcmp(buf, e->st.bytes[i], sizeof(buf)))
 			return -1;
 		memcpy(&rel, buf + 1, 4);
-		if (e->st.jumped && !in_patch_vma(m, addr + LUP_JMP_SIZE + (int64_t)rel))
+		if (e->st.jumped && !in_patch_vma(v, addr + LUP_JMP_SIZE + (int64_t)rel))
 			return -1;
 	}
 	return 0;
 }
 
-static void verify_one(const struct expect *e, const struct lup_proc_maps *m, int mem)
+static void verify_one(const struct expect *e, struct lup_view *v)
 {
 	const char *bad = NULL, *state;
 
-	if (check_live(e, m, mem, &bad) < 0) {
+	if (check_live(e, v, &bad) < 0) {
 		pr_err("process %d: patch %s: %s differs from the images after the restore",
 		       e->pid, e->patch->id, bad);
 		lup_plugin_record(LUP_RESULT_FILE, "%d %s FAILED %s differs from the images\n", e->pid, e->patch->id, bad);
@@ -154,25 +154,17 @@ static pid_t ns_pid(pid_t pid)
 int lup_plugin_verify(int pid)
 {
 	const struct expect *e;
-	struct lup_proc_maps m = { 0 };
 	pid_t vpid = ns_pid(pid);
-	char path[64];
-	int mem, ret;
+	struct lup_view v;
+	int ret = lup_view_live(pid, NULL, 0, &v);
 
-	snprintf(path, sizeof(path), "/proc/%d/mem", pid);
-	mem = open(path, O_RDONLY | O_CLOEXEC);
-	if (mem < 0) {
-		ret = -errno;
-		pr_err("%s: %s", path, strerror(errno));
-		return ret;
-	}
-	ret = lup_proc_maps_read(pid, &m);
 	if (ret == -ENOENT)
 		pr_err("process %d: gone", pid);
-	for (e = expects; !ret && e; e = e->next)
+	if (ret)
+		return ret;
+	for (e = expects; e; e = e->next)
 		if (e->pid == vpid)
-			verify_one(e, &m, mem);
-	lup_proc_maps_free(&m);
-	close(mem);
-	return ret;
+			verify_one(e, &v);
+	lup_view_free(&v);
+	return 0;
 }

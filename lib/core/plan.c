@@ -5,37 +5,26 @@
 
 #include "core/plan.h"
 #include "core/view.h"
-
-static void *grow(void *arr, size_t nr, size_t size)
-{
-	return realloc(arr, (nr + 1) * size);
-}
+#include "util/array.h"
 
 int lup_plan_add_map(struct lup_plan *p, uint64_t start, uint64_t end, unsigned prot,
 		     uint8_t *data, size_t len)
 {
-	struct lup_plan_map *n = grow(p->maps, p->nr_maps, sizeof(*n));
+	int ret = LUP_ARRAY_PUSH(p->maps, p->nr_maps,
+				 (struct lup_plan_map){ start, end, prot, data, len });
 
-	if (!n) {
+	if (ret)
 		free(data);
-		return -ENOMEM;
-	}
-	p->maps = n;
-	p->maps[p->nr_maps++] = (struct lup_plan_map){ start, end, prot, data, len };
-	return 0;
+	return ret;
 }
 
 int lup_plan_add_write(struct lup_plan *p, uint64_t addr, uint8_t *data, size_t len)
 {
-	struct lup_plan_write *n = grow(p->writes, p->nr_writes, sizeof(*n));
+	int ret = LUP_ARRAY_PUSH(p->writes, p->nr_writes, (struct lup_plan_write){ addr, data, len });
 
-	if (!n) {
+	if (ret)
 		free(data);
-		return -ENOMEM;
-	}
-	p->writes = n;
-	p->writes[p->nr_writes++] = (struct lup_plan_write){ addr, data, len };
-	return 0;
+	return ret;
 }
 
 int lup_plan_add_write_copy(struct lup_plan *p, uint64_t addr, const void *data, size_t len)
@@ -50,25 +39,21 @@ int lup_plan_add_write_copy(struct lup_plan *p, uint64_t addr, const void *data,
 
 int lup_plan_add_unmap(struct lup_plan *p, uint64_t start, uint64_t end)
 {
-	struct lup_plan_unmap *n = grow(p->unmaps, p->nr_unmaps, sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	p->unmaps = n;
-	p->unmaps[p->nr_unmaps++] = (struct lup_plan_unmap){ start, end };
-	return 0;
+	return LUP_ARRAY_PUSH(p->unmaps, p->nr_unmaps, (struct lup_plan_unmap){ start, end });
 }
 
 void lup_plan_free(struct lup_plan *p)
 {
-	for (size_t i = 0; i < p->nr_maps; i++)
+	size_t i;
+
+	for (i = 0; i < p->nr_maps; i++)
 		free(p->maps[i].data);
-	for (size_t i = 0; i < p->nr_writes; i++)
+	for (i = 0; i < p->nr_writes; i++)
 		free(p->writes[i].data);
 	free(p->maps);
 	free(p->writes);
 	free(p->unmaps);
-	memset(p, 0, sizeof(*p));
+	*p = (struct lup_plan){ 0 };
 }
 
 static const struct lup_plan_map *map_holding(const struct lup_plan *p, uint64_t addr, size_t len)

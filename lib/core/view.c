@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/view.h"
+#include "util/array.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -22,46 +23,29 @@ int lup_view_init(struct lup_view *v, pid_t pid, const struct lup_view_ops *ops,
 
 int lup_view_add_map(struct lup_view *v, const struct lup_view_map *m)
 {
-	struct lup_view_map *n;
-
 	if (m->end <= m->start || (v->nr_maps && m->start < v->maps[v->nr_maps - 1].end)) {
 		pr_err("%s: VMA %#" PRIx64 "-%#" PRIx64 " empty or out of order", v->who, m->start,
 		       m->end);
 		return -LUP_EBADIMG;
 	}
-	n = realloc(v->maps, (v->nr_maps + 1) * sizeof(*n));
-	if (!n)
-		return -ENOMEM;
-	v->maps = n;
-	v->maps[v->nr_maps++] = *m;
-	return 0;
+	return LUP_ARRAY_PUSH(v->maps, v->nr_maps, *m);
 }
 
 int lup_view_add_file(struct lup_view *v, const char *path, size_t *idx)
 {
-	struct lup_view_file *n = realloc(v->files, (v->nr_files + 1) * sizeof(*n));
 	char *copy = strdup(path);
+	int ret = copy ? LUP_ARRAY_PUSH(v->files, v->nr_files, (struct lup_view_file){ copy })
+		       : -ENOMEM;
 
-	if (n)
-		v->files = n;
-	if (!n || !copy) {
+	if (ret)
 		free(copy);
-		return -ENOMEM;
-	}
-	v->files[v->nr_files] = (struct lup_view_file){ copy };
-	*idx = v->nr_files++;
-	return 0;
+	*idx = v->nr_files - 1;
+	return ret;
 }
 
 int lup_view_add_thread(struct lup_view *v, const struct lup_view_thread *t)
 {
-	struct lup_view_thread *n = realloc(v->threads, (v->nr_threads + 1) * sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	v->threads = n;
-	v->threads[v->nr_threads++] = *t;
-	return 0;
+	return LUP_ARRAY_PUSH(v->threads, v->nr_threads, *t);
 }
 
 void lup_view_free(struct lup_view *v)
@@ -73,7 +57,7 @@ void lup_view_free(struct lup_view *v)
 	free(v->files);
 	free(v->maps);
 	free(v->threads);
-	memset(v, 0, sizeof(*v));
+	*v = (struct lup_view){ 0 };
 }
 
 const struct lup_view_map *lup_view_find(const struct lup_view *v, uint64_t addr)

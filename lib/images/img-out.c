@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/array.h"
 #include "util/err.h"
 #include "images/img-out.h"
 #include "util/log.h"
@@ -367,13 +368,7 @@ static void out_abort(struct out *o)
 
 int lup_out_set_add(struct lup_out_set *set, const struct lup_proc *p, const struct lup_overlay *ov)
 {
-	struct lup_out_proc *n = realloc(set->procs, (set->nr + 1) * sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	set->procs = n;
-	set->procs[set->nr++] = (struct lup_out_proc){ p, ov };
-	return 0;
+	return LUP_ARRAY_PUSH(set->procs, set->nr, (struct lup_out_proc){ p, ov });
 }
 
 void lup_out_set_free(struct lup_out_set *set)

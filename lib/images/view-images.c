@@ -3,13 +3,12 @@
  * from files.img, threads from core-TID.img, memory through lup_mem (dumped pages, then
  * the mapped files under the root, then zeroes), files opened under the root.
  */
-#define UNW_REMOTE_ONLY
 #include <errno.h>
-#include <libunwind.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
+#include "arch/x86/regs.h"
 #include "core/elf-file.h"
 #include "core/view.h"
 #include "images/mem.h"
@@ -73,13 +72,8 @@ static void release(struct lup_view *v)
 	free(iv);
 }
 
-static const struct lup_view_ops images_ops = {
-	.read = read_mem,
-	.build_id = build_id,
-	.open_file = open_file,
-	.open_path = open_path,
-	.release = release,
-};
+static const struct lup_view_ops images_ops = { .read = read_mem, .build_id = build_id,
+	.open_file = open_file, .open_path = open_path, .release = release };
 
 /* CRIU packs the build-id four bytes to a word, little-endian, zero-padded. */
 static int keep_build_id(struct images_file *imf, const RegFileEntry *f)
@@ -147,28 +141,6 @@ static int add_maps(const struct lup_dump *d, const struct lup_proc *p, struct l
 	return ret ? ret : file_index(d, v, p->mm->exe_file_id, &v->exe);
 }
 
-/* The registers by libunwind's numbers. */
-static void get_regs(const UserX86RegsEntry *r, uint64_t *regs)
-{
-	regs[UNW_X86_64_RAX] = r->ax;
-	regs[UNW_X86_64_RDX] = r->dx;
-	regs[UNW_X86_64_RCX] = r->cx;
-	regs[UNW_X86_64_RBX] = r->bx;
-	regs[UNW_X86_64_RSI] = r->si;
-	regs[UNW_X86_64_RDI] = r->di;
-	regs[UNW_X86_64_RBP] = r->bp;
-	regs[UNW_X86_64_RSP] = r->sp;
-	regs[UNW_X86_64_R8] = r->r8;
-	regs[UNW_X86_64_R9] = r->r9;
-	regs[UNW_X86_64_R10] = r->r10;
-	regs[UNW_X86_64_R11] = r->r11;
-	regs[UNW_X86_64_R12] = r->r12;
-	regs[UNW_X86_64_R13] = r->r13;
-	regs[UNW_X86_64_R14] = r->r14;
-	regs[UNW_X86_64_R15] = r->r15;
-	regs[UNW_X86_64_RIP] = r->ip;
-}
-
 static int add_threads(const struct lup_proc *p, struct lup_view *v)
 {
 	int ret = 0;
@@ -181,7 +153,7 @@ static int add_threads(const struct lup_proc *p, struct lup_view *v)
 			pr_err("%s: no x86-64 registers", t->img->path);
 			return -LUP_EBADIMG;
 		}
-		get_regs(t->core->thread_info->gpregs, vt.regs);
+		LUP_X86_UNWIND_REGS(vt.regs, t->core->thread_info->gpregs, );
 		vt.fs_base = t->core->thread_info->gpregs->fs_base;
 		ret = lup_view_add_thread(v, &vt);
 	}

@@ -95,20 +95,3 @@ void lup_proc_maps_free(struct lup_proc_maps *m)
 	free(m->m);
 	*m = (struct lup_proc_maps){ 0 };
 }
-
-const struct lup_proc_map *lup_proc_maps_find(const struct lup_proc_maps *m, uint64_t addr)
-{
-	size_t lo = 0, hi = m->nr;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (addr < m->m[mid].start)
-			hi = mid;
-		else if (addr >= m->m[mid].end)
-			lo = mid + 1;
-		else
-			return &m->m[mid];
-	}
-	return NULL;
-}

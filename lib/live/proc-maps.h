@@ -22,7 +22,5 @@ struct lup_proc_maps {
 /* -ENOENT, not reported, when the process is gone; other errors reported. */
 int lup_proc_maps_read(pid_t pid, struct lup_proc_maps *out);
 void lup_proc_maps_free(struct lup_proc_maps *m);
-/* The mapping holding addr, or NULL. */
-const struct lup_proc_map *lup_proc_maps_find(const struct lup_proc_maps *m, uint64_t addr);
 
 #endif

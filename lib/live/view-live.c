@@ -5,11 +5,9 @@
  * /proc/PID/root (the process's own root: a container's files), and, when the caller
  * has stopped them with ptrace, the threads' registers.
  */
-#define UNW_REMOTE_ONLY
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libunwind.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +19,7 @@
 #include <sys/user.h>
 #include <unistd.h>
 
+#include "arch/x86/regs.h"
 #include "core/elf-file.h"
 #include "core/page-cache.h"
 #include "core/view.h"
@@ -91,13 +90,8 @@ static void release(struct lup_view *v)
 	free(lv);
 }
 
-static const struct lup_view_ops live_ops = {
-	.read = read_mem,
-	.build_id = build_id,
-	.open_file = open_file,
-	.open_path = open_path,
-	.release = release,
-};
+static const struct lup_view_ops live_ops = { .read = read_mem, .build_id = build_id,
+	.open_file = open_file, .open_path = open_path, .release = release };
 
 /* The view's index of the file of map i (added on first sight). */
 static int file_index(struct lup_view *v, size_t i, long *idx)
@@ -176,32 +170,11 @@ static void find_exe(struct lup_view *v)
 	}
 }
 
-static void get_regs(const struct user_regs_struct *r, uint64_t *regs)
-{
-	regs[UNW_X86_64_RAX] = r->rax;
-	regs[UNW_X86_64_RDX] = r->rdx;
-	regs[UNW_X86_64_RCX] = r->rcx;
-	regs[UNW_X86_64_RBX] = r->rbx;
-	regs[UNW_X86_64_RSI] = r->rsi;
-	regs[UNW_X86_64_RDI] = r->rdi;
-	regs[UNW_X86_64_RBP] = r->rbp;
-	regs[UNW_X86_64_RSP] = r->rsp;
-	regs[UNW_X86_64_R8] = r->r8;
-	regs[UNW_X86_64_R9] = r->r9;
-	regs[UNW_X86_64_R10] = r->r10;
-	regs[UNW_X86_64_R11] = r->r11;
-	regs[UNW_X86_64_R12] = r->r12;
-	regs[UNW_X86_64_R13] = r->r13;
-	regs[UNW_X86_64_R14] = r->r14;
-	regs[UNW_X86_64_R15] = r->r15;
-	regs[UNW_X86_64_RIP] = r->rip;
-}
-
 static int add_thread(struct lup_view *v, pid_t tid, const struct user_regs_struct *regs)
 {
 	struct lup_view_thread t = { .tid = tid, .fs_base = regs->fs_base };
 
-	get_regs(regs, t.regs);
+	LUP_X86_UNWIND_REGS(t.regs, regs, r);
 	return lup_view_add_thread(v, &t);
 }
 

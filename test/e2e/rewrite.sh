@@ -7,7 +7,8 @@
 # the same patch again (4), a patch for another build (4), a name that no loaded
 # library defines (4), a broken parent link (3),
 # a thread inside the replaced function (5) and no free room near the text (6) are
-# refused; what a rewrite writes does not grow with the process's memory (its time is
+# refused; the same input rewritten twice gives the same bytes (SOURCE_DATE_EPOCH pins
+# the record's time); what a rewrite writes does not grow with the process's memory (its time is
 # printed; `make bench` measures it).
 source "$(dirname "$0")/../lib.sh"
 
@@ -60,6 +61,13 @@ alive "$pid" || fail "restored process died"
 [ "$(last_delta "$pid")" = 1000 ] || fail "new compute() not running: $(tail -n 1 "$T/out.$pid")"
 awk -v n="$n_dumped" '$1 == n + 1 { found = 1 } END { exit !found }' "$T/out.$pid" ||
 	fail "the counter did not continue after $n_dumped"
+
+note "the same input gives the same output, byte for byte (the record's time pinned)"
+SOURCE_DATE_EPOCH=1700000000 rewrite 0 -p "$T/add1000.lup" -D "$T/img" -o "$T/pin1"
+SOURCE_DATE_EPOCH=1700000000 rewrite 0 -p "$T/add1000.lup" -D "$T/img" -o "$T/pin2"
+cmp -s <(sums "$T/pin1") <(sums "$T/pin2") || fail "two rewrites of the same input differ"
+lup-rewrite --list --json -D "$T/pin1" | grep -q '"applied": 1700000000,' ||
+	fail "the record does not hold the pinned time"
 
 note "the original checkpoint still restores (the fallback)"
 kill -9 "$pid"; wait_gone "$pid"
