@@ -73,8 +73,11 @@ $(INC_STAMP): Makefile
 		$(foreach u,$(USES_$d),ln -s $(TOP)/lib/$u $(B)/inc/$d/$u &&)) true
 	@touch $@
 
+# A relative include ("../images/x.h") would reach past the include path: refused.
 $(B)/%.o: %.c $(PROTO_H) | $(INC_STAMP)
 	@mkdir -p $(dir $@)
+	@! grep -Hn '^#include "\.' $< $(wildcard $(dir $<)*.h) || \
+		{ echo "$<: include FOLDER/FILE.h, not a relative path" >&2; false; }
 	$(CC) $(CFLAGS) $(LUP_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/proto/%.o: $(B)/proto/%.c

@@ -1,6 +1,6 @@
 /*
  * lup: the live-patching command (`lup patch`, `lup revert`, `lup list`): options, then
- * lib/live.c (patch, revert) or lib/list.c (list) does the work.
+ * lib/live/ (patch, revert, list) does the work.
  */
 #include <errno.h>
 #include <getopt.h>

@@ -37,6 +37,11 @@ int lup_plan_add_write_copy(struct lup_plan *p, uint64_t addr, const void *data,
 	return lup_plan_add_write(p, addr, copy, len);
 }
 
+int lup_plan_add_call(struct lup_plan *p, uint64_t addr)
+{
+	return LUP_ARRAY_PUSH(p->calls, p->nr_calls, (struct lup_plan_call){ addr });
+}
+
 int lup_plan_add_unmap(struct lup_plan *p, uint64_t start, uint64_t end)
 {
 	return LUP_ARRAY_PUSH(p->unmaps, p->nr_unmaps, (struct lup_plan_unmap){ start, end });
@@ -51,6 +56,7 @@ void lup_plan_free(struct lup_plan *p)
 	for (i = 0; i < p->nr_writes; i++)
 		free(p->writes[i].data);
 	free(p->maps);
+	free(p->calls);
 	free(p->writes);
 	free(p->unmaps);
 	*p = (struct lup_plan){ 0 };
@@ -59,7 +65,8 @@ void lup_plan_free(struct lup_plan *p)
 static const struct lup_plan_map *map_holding(const struct lup_plan *p, uint64_t addr, size_t len)
 {
 	for (size_t i = 0; i < p->nr_maps; i++)
-		if (addr >= p->maps[i].start && len <= p->maps[i].end - addr)
+		if (addr >= p->maps[i].start && addr < p->maps[i].end &&
+		    len <= p->maps[i].end - addr)
 			return &p->maps[i];
 	return NULL;
 }

@@ -72,7 +72,7 @@ int lup_chain_add(struct lup_chain *c, LupRecord *r);
  * another patch was put on top, that patch's record is spliced to sit on what was under
  * it. busy is set to the patch's image (no thread may be inside it); its VMAs are added
  * to unmap. -LUP_ENOTAPPLIC, reported, when id is not applied or a patch that expects
- * it is; -LUP_EBADIMG when the entries do not match the records. In lib/revert-chain.c.
+ * it is; -LUP_EBADIMG when the entries do not match the records. In lib/core/revert-chain.c.
  */
 int lup_chain_revert(struct lup_chain *c, const char *id, struct lup_range *busy);
 /*

@@ -111,6 +111,11 @@ int lup_images_commit(struct lup_proc *p, struct lup_overlay *ov, const struct l
 	size_t i;
 	int ret = 0;
 
+	if (plan->nr_calls) {
+		pr_err("process %d: the patch needs code run in the process before it is used: "
+		       "patch it in place, not in its images", (int)p->pid);
+		return -LUP_ENOTAPPLIC;
+	}
 	for (i = 0; !ret && i < plan->nr_maps; i++)
 		ret = commit_map(p, ov, &plan->maps[i]);
 	for (i = 0; !ret && i < plan->nr_writes; i++)

@@ -8,7 +8,8 @@
 struct lup_plan;
 
 /*
- * Adds plan's mappings to p->mm (their contents into ov), writes its bytes into ov,
+ * A plan with code to run in the process is refused (-LUP_ENOTAPPLIC, reported): images
+ * cannot run code. Adds plan's mappings to p->mm (their contents into ov), writes its bytes into ov,
  * removes its unmapped ranges from p->mm and p->pagemap (a VMA that straddles one:
  * -LUP_EBADIMG, reported).
  */

@@ -1,4 +1,4 @@
-/* Unit tests of the image framing (lib/img.c): good images round-trip, garbled ones are refused. */
+/* Unit tests of the image framing (lib/images/img.c): good images round-trip, garbled ones are refused. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>

@@ -1,5 +1,5 @@
 /*
- * Unit tests of lib/pagemap.c and lib/pages.c on images written by hand: both page
+ * Unit tests of lib/images/pagemap.c and lib/images/pages.c on images written by hand: both page
  * count styles (CRIU 4.1: field 2; 4.2: field 5), the checks, and parent links.
  */
 #include <errno.h>

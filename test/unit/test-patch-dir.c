@@ -1,5 +1,5 @@
 /*
- * Unit tests of the patch directory (lib/patch-dir.c): missing and empty directories,
+ * Unit tests of the patch directory (lib/core/patch-dir.c): missing and empty directories,
  * name order, names that are not patches, a garbled patch, a duplicate patch id.
  */
 #include <errno.h>

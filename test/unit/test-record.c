@@ -1,5 +1,5 @@
 /*
- * Unit tests of patch records and the lifecycle rules (lib/record*.c, lib/revert-chain.c)
+ * Unit tests of patch records and the lifecycle rules (lib/core/record*.c, lib/core/revert-chain.c)
  * on this test process itself, read as a live process through /proc/self/maps and
  * /proc/PID/mem: records written into real read-only anonymous mappings, a "function
  * entry" page holding original bytes or jumps; stacking, both revert orders, a
