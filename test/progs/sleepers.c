@@ -3,7 +3,10 @@
  * in a loop that prints "FAIL <call>: ..." when its call returns EINTR, returns before
  * its deadline or returns something else than it should. The main thread counts, feeds
  * the pipe reader and takes SIGUSR1 (blocked in every other thread); every 50 ms it
- * prints "tick N sigs S last_sig_ns T <call>=<calls completed> ...".
+ * prints "tick=N sigs=S last_sig_ns=T <call>=<calls completed> ...".
+ *   sleepers            those threads
+ *   sleepers --spawn    and one more that creates and joins a short-lived thread in a loop
+ *   sleepers --idle N   only N threads (main included) sleeping, for the freeze floor
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,7 +36,7 @@ static const char *const names[NR_CALLS] = {
 	"sigtimedwait", "pipe_read", "sock_read", "accept",
 };
 
-static atomic_ulong done[NR_CALLS];
+static atomic_ulong done[NR_CALLS], nr_spawned;
 static atomic_ulong nr_sigs;
 static atomic_llong last_sig_ns;
 static int idle_pipe[2], feed_pipe[2], sock_pair[2], listen_fd, ep_fd;
@@ -144,6 +147,42 @@ static void *run(void *arg)
 	return NULL;
 }
 
+static void *nothing(void *arg)
+{
+	return arg;
+}
+
+static void *spawn(void *arg)
+{
+	pthread_t th;
+
+	for (;;) {
+		if (pthread_create(&th, NULL, nothing, NULL) || pthread_join(th, NULL))
+			printf("FAIL spawn: cannot create a thread\n");
+		atomic_fetch_add(&nr_spawned, 1);
+		usleep(1000);
+	}
+	return NULL;
+}
+
+static void *idle(void *arg)
+{
+	for (;;)
+		sleep(1);
+	return arg;
+}
+
+static void idle_only(int n)
+{
+	pthread_t th;
+
+	while (--n > 0)
+		if (pthread_create(&th, NULL, idle, NULL))
+			perror("pthread_create"), exit(1);
+	printf("idle\n");
+	idle(NULL);
+}
+
 static void set_rcvtimeo(int fd)
 {
 	struct timeval tv = { 0, WAIT_MS * 1000 };
@@ -175,7 +214,7 @@ static void setup(void)
 	set_rcvtimeo(listen_fd);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART };
 	struct timespec tick = { 0, 50 * 1000000L };
@@ -185,6 +224,8 @@ int main(void)
 	int i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && !strcmp(argv[1], "--idle"))
+		idle_only(atoi(argv[2]));
 	setup();
 	sigaction(SIGUSR1, &sa, NULL);
 	sigemptyset(&block);
@@ -194,12 +235,15 @@ int main(void)
 	for (i = 0; i < NR_CALLS; i++)
 		if (pthread_create(&th, NULL, run, (void *)(long)i))
 			perror("pthread_create"), exit(1);
+	if (argc == 2 && !strcmp(argv[1], "--spawn") && pthread_create(&th, NULL, spawn, NULL))
+		perror("pthread_create"), exit(1);
 	sigdelset(&block, SIGUSR2);
 	pthread_sigmask(SIG_UNBLOCK, &block, NULL);
 	for (n = 0;; n++) {
 		if (write(feed_pipe[1], "x", 1) != 1)
 			perror("write"), exit(1);
-		printf("tick %lu sigs %lu last_sig_ns %lld", n, atomic_load(&nr_sigs), atomic_load(&last_sig_ns));
+		printf("tick=%lu sigs=%lu last_sig_ns=%lld spawned=%lu", n, atomic_load(&nr_sigs),
+		       atomic_load(&last_sig_ns), atomic_load(&nr_spawned));
 		for (i = 0; i < NR_CALLS; i++)
 			printf(" %s=%lu", names[i], atomic_load(&done[i]));
 		printf("\n");

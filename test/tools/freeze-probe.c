@@ -2,6 +2,7 @@
  * Freezes a live process with lib/live/freeze.c, optionally maps, writes and unmaps a
  * page in it by remote calls, holds the freeze, and thaws it: the driver of
  * test/e2e/freeze.sh and of the freeze floor figures in Documentation/compel.md.
+ * Prints "frozen NS threads N", "thawing NS", "thawed NS" (CLOCK_MONOTONIC) per round.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -179,6 +180,8 @@ static int round_once(const struct opts *o, double *us)
 		err = map_round(f, o);
 	else if (o->hold_ms)
 		sleep_ms(o->hold_ms);
+	if (!o->bench)
+		printf("thawing %lld\n", now_ns());
 	err2 = lup_thaw(f);
 	*us = (double)(now_ns() - t0) / 1000.0;
 	if (!o->bench)
