@@ -43,7 +43,8 @@ struct lup_frozen {
 	size_t ctl_thread;
 };
 
-/* compel's messages go to lup's debug log; the last warning or error is kept for ours. */
+/* compel's messages go to lup's debug log; the last warning or error is kept for ours
+ * (LUP_DEBUG=1 lets compel's own debug lines through as well, as lib/log.c does lup's). */
 static char compel_last[256];
 
 static void compel_print(unsigned int lvl, const char *fmt, va_list ap)
@@ -64,8 +65,9 @@ static void compel_log_once(void)
 {
 	static bool done;
 
+	/* compel's info and debug lines cost more than the freeze: only when asked. */
 	if (!done)
-		compel_log_init(compel_print, COMPEL_LOG_DEBUG);
+		compel_log_init(compel_print, getenv("LUP_DEBUG") ? COMPEL_LOG_DEBUG : COMPEL_LOG_WARN);
 	done = true;
 }
 

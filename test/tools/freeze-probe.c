@@ -164,14 +164,20 @@ static int map_round(struct lup_frozen *f, const struct opts *o)
 	return err;
 }
 
-static int round_once(const struct opts *o, double *us)
+/* Microseconds of one round: in all, and its three parts. */
+struct times {
+	double total, freeze, calls, thaw;
+};
+
+static int round_once(const struct opts *o, struct times *us)
 {
 	struct lup_frozen *f;
-	long long t0 = now_ns();
+	long long t0 = now_ns(), t1, t2;
 	int err = lup_freeze(o->pid, &f), err2;
 
 	if (err)
 		return err;
+	t1 = now_ns();
 	if (!o->bench)
 		printf("frozen %lld threads %zu\n", now_ns(), lup_frozen_nr_threads(f));
 	if (o->show)
@@ -182,8 +188,12 @@ static int round_once(const struct opts *o, double *us)
 		sleep_ms(o->hold_ms);
 	if (!o->bench)
 		printf("thawing %lld\n", now_ns());
+	t2 = now_ns();
 	err2 = lup_thaw(f);
-	*us = (double)(now_ns() - t0) / 1000.0;
+	us->total = (double)(now_ns() - t0) / 1000.0;
+	us->freeze = (double)(t1 - t0) / 1000.0;
+	us->calls = (double)(t2 - t1) / 1000.0;
+	us->thaw = us->total - us->freeze - us->calls;
 	if (!o->bench)
 		printf("thawed %lld\n", now_ns());
 	fflush(stdout);
@@ -197,11 +207,37 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static void print_spread(const struct opts *o, double *us, size_t nr_threads)
+static double median(double *v, size_t n)
 {
-	qsort(us, o->rounds, sizeof(*us), cmp_double);
-	printf("floor threads %zu rounds %u min_us %.1f median_us %.1f p90_us %.1f max_us %.1f\n", nr_threads,
-	       o->rounds, us[0], us[o->rounds / 2], us[o->rounds * 9 / 10], us[o->rounds - 1]);
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
+/* The spread of the totals, and the median of each part. */
+static void print_spread(const struct opts *o, const struct times *us, size_t nr_threads)
+{
+	double *v = calloc(o->rounds, sizeof(*v)), m[3];
+	unsigned i;
+
+	if (!v)
+		return;
+	for (i = 0; i < o->rounds; i++)
+		v[i] = us[i].freeze;
+	m[0] = median(v, o->rounds);
+	for (i = 0; i < o->rounds; i++)
+		v[i] = us[i].calls;
+	m[1] = median(v, o->rounds);
+	for (i = 0; i < o->rounds; i++)
+		v[i] = us[i].thaw;
+	m[2] = median(v, o->rounds);
+	for (i = 0; i < o->rounds; i++)
+		v[i] = us[i].total;
+	median(v, o->rounds);
+	printf("floor threads %zu rounds %u min_us %.1f median_us %.1f p90_us %.1f max_us %.1f"
+	       " (median freeze %.1f, mmap+munmap %.1f, thaw %.1f)\n",
+	       nr_threads, o->rounds, v[0], v[o->rounds / 2], v[o->rounds * 9 / 10], v[o->rounds - 1], m[0], m[1],
+	       m[2]);
+	free(v);
 }
 
 static size_t count_threads(pid_t pid)
@@ -226,7 +262,7 @@ static size_t count_threads(pid_t pid)
 int main(int argc, char **argv)
 {
 	struct opts o;
-	double *us;
+	struct times *us;
 	unsigned i;
 	int err = 0;
 
