@@ -28,6 +28,7 @@
 struct frozen_thread {
 	struct lup_frozen_thread t;	/* what the caller sees */
 	int state;			/* compel's task state at the stop, for compel_resume_task */
+	bool have_regs;			/* t.regs, base and resume are set */
 	struct user_regs_struct base;	/* what compel must leave in place (rseq abort applied) */
 	struct user_regs_struct resume;	/* put back on thaw: base, rewound when t.rewound */
 };
@@ -342,6 +343,8 @@ static int record_regs(struct lup_frozen *f)
 	for (i = 0; i < f->nr; i++) {
 		struct frozen_thread *t = &f->th[i];
 
+		if (t->have_regs)
+			continue;
 		if (ptrace(PTRACE_GETREGS, t->t.tid, NULL, &t->t.regs)) {
 			int err = -errno;
 
@@ -350,6 +353,7 @@ static int record_regs(struct lup_frozen *f)
 			return err;
 		}
 		classify(f, t);
+		t->have_regs = true;
 	}
 	return 0;
 }
@@ -403,14 +407,6 @@ static int check_target(pid_t pid)
 	return 0;
 }
 
-static void detach_all(struct lup_frozen *f)
-{
-	size_t i;
-
-	for (i = 0; i < f->nr; i++)
-		compel_resume_task(f->th[i].t.tid, f->th[i].state, f->th[i].state);
-}
-
 static void free_frozen(struct lup_frozen *f)
 {
 	if (f->mem_fd >= 0)
@@ -418,6 +414,28 @@ static void free_frozen(struct lup_frozen *f)
 	free(f->th);
 	free(f->gone);
 	free(f);
+}
+
+static int thaw_thread(struct lup_frozen *f, struct frozen_thread *t);
+
+/*
+ * A freeze that failed half-way (the error is reported): the threads stopped so far run
+ * on as after a thaw, their EINTR calls rewound too.
+ */
+static void release(struct lup_frozen *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nr; i++) {
+		struct frozen_thread *t = &f->th[i];
+
+		if (!t->have_regs && ptrace(PTRACE_GETREGS, t->t.tid, NULL, &t->t.regs) == 0) {
+			classify(f, t);
+			t->have_regs = true;
+		}
+		thaw_thread(f, t);
+	}
+	free_frozen(f);
 }
 
 int lup_freeze(pid_t pid, struct lup_frozen **out)
@@ -435,14 +453,13 @@ int lup_freeze(pid_t pid, struct lup_frozen **out)
 		return -ENOMEM;
 	f->pid = pid;
 	f->mem_fd = -1;
-	ret = stop_all(f);
+	ret = open_mem(f);
 	if (!ret)
-		ret = open_mem(f);
+		ret = stop_all(f);
 	if (!ret)
 		ret = record_regs(f);
 	if (ret) {
-		detach_all(f);
-		free_frozen(f);
+		release(f);
 		return ret;
 	}
 	pr_debug("%d: frozen, %zu threads", (int)pid, f->nr);
@@ -578,7 +595,7 @@ static int thaw_thread(struct lup_frozen *f, struct frozen_thread *t)
 {
 	int ret = 0;
 
-	if (ptrace(PTRACE_SETREGS, t->t.tid, NULL, &t->resume)) {
+	if (t->have_regs && ptrace(PTRACE_SETREGS, t->t.tid, NULL, &t->resume)) {
 		ret = -errno;
 		pr_err("%d: thread %d: cannot set registers: %s", (int)f->pid, (int)t->t.tid, strerror(errno));
 	}

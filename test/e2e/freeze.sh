@@ -6,8 +6,9 @@
 # freezes with a remote mmap/write/mprotect/munmap each leave no FAIL, the same PID and
 # threads, and the counter going on; the mapping is in /proc/PID/maps during the freeze
 # and gone after; a signal sent during a freeze is delivered after it; a process that
-# creates threads all the time is frozen whole; a process traced by another is refused,
-# naming the tracer, and left untouched; a SIGSTOPped process stays stopped.
+# creates threads all the time is frozen whole; a process traced by another (on its
+# leader or its last thread) is refused, naming the tracer, and left untouched; a
+# SIGSTOPped process stays stopped.
 source "$(dirname "$0")/../lib.sh"
 
 PROBE=$LUP_BUILD/test/tools/freeze-probe
@@ -108,6 +109,22 @@ grep -q "traced by process $holder (ptrace-hold)" "$T/traced.err" || fail "the r
 kill "$holder"; wait "$holder" 2>/dev/null || true
 wait_lines "$pid" 3
 same "$pid" "traced"
+
+note "a tracer on the last thread: the threads stopped before it run on, none sees EINTR"
+last=$(echo $tids0 | tr ' ' '\n' | tail -n 1)
+"$HOLD" "$last" >"$T/hold.out" &
+holder=$!
+track "$holder"
+for i in $(seq 300); do grep -q '^held ' "$T/hold.out" && break; sleep 0.01; done
+rc=0
+"$PROBE" -m "$pid" >"$T/traced.out" 2>"$T/traced.err" || rc=$?
+sed 's/^/  | /' "$T/traced.err"
+[ "$rc" != 0 ] || fail "a process with a traced thread was frozen"
+grep -q "thread $last is traced by process $holder (ptrace-hold)" "$T/traced.err" || fail "the refusal does not name thread $last and tracer $holder"
+kill "$holder"; wait "$holder" 2>/dev/null || true
+sleep 0.5
+wait_lines "$pid" 3
+same "$pid" "traced thread"
 "$PROBE" -m "$pid" >/dev/null || fail "no freeze once the tracer is gone"
 no_fail "$pid" "traced"
 
