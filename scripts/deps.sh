@@ -102,6 +102,7 @@ EOT
 
 main() {
 	install_debian_packages
+	source "$top/scripts/compel.sh" && compel_deps
 	if command -v criu >/dev/null && version_ok "$(command -v criu)"; then
 		log "system criu is usable: $(command -v criu)"
 		return 0

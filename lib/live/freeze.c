@@ -1,0 +1,626 @@
+/* Freezing a live process with libcompel: stop every thread, remote syscalls, memory, thaw. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <compel/infect.h>
+#include <compel/log.h>
+
+#include "live/freeze.h"
+#include "log.h"
+
+/* The kernel's own restart codes (include/linux/errno.h), never seen by a program. */
+#define KERN_ERESTARTSYS 512
+#define KERN_ERESTARTNOINTR 513
+#define KERN_ERESTARTNOHAND 514
+#define KERN_ERESTART_RESTARTBLOCK 516
+
+/* Passes over /proc/PID/task before giving up on a process that keeps adding threads. */
+#define MAX_STOP_PASSES 1000
+
+struct frozen_thread {
+	struct lup_frozen_thread t;	/* what the caller sees */
+	int state;			/* compel's task state at the stop, for compel_resume_task */
+	bool have_regs;			/* t.regs, base and resume are set */
+	struct user_regs_struct base;	/* what compel must leave in place (rseq abort applied) */
+	struct user_regs_struct resume;	/* put back on thaw: base, rewound when t.rewound */
+};
+
+struct lup_frozen {
+	pid_t pid;
+	struct frozen_thread *th;
+	size_t nr, cap;
+	pid_t *gone;			/* zombie threads: never attached, never retried */
+	size_t nr_gone, cap_gone;
+	int mem_fd;
+	struct parasite_ctl *ctl;	/* remote syscalls, prepared on th[ctl_thread] */
+	size_t ctl_thread;
+};
+
+/* compel's messages go to lup's debug log; the last warning or error is kept for ours
+ * (LUP_DEBUG=1 lets compel's own debug lines through as well, as lib/log.c does lup's). */
+static char compel_last[256];
+
+static void compel_print(unsigned int lvl, const char *fmt, va_list ap)
+{
+	char buf[sizeof(compel_last)];
+	size_t n;
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	if (lvl <= COMPEL_LOG_WARN)
+		memcpy(compel_last, buf, n + 1);
+	pr_debug("compel: %s", buf);
+}
+
+static void compel_log_once(void)
+{
+	static bool done;
+
+	/* compel's info and debug lines cost more than the freeze: only when asked. */
+	if (!done)
+		compel_log_init(compel_print, getenv("LUP_DEBUG") ? COMPEL_LOG_DEBUG : COMPEL_LOG_WARN);
+	done = true;
+}
+
+/* A "Key:\t<number>" line of /proc/PID/task/TID/status; -1 when absent. */
+static long status_field(pid_t pid, pid_t tid, const char *key)
+{
+	char path[64], line[256];
+	size_t klen = strlen(key);
+	long v = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)pid, (int)tid);
+	fp = fopen(path, "re");
+	if (!fp)
+		return -1;
+	while (fgets(line, sizeof(line), fp))
+		if (!strncmp(line, key, klen) && line[klen] == ':') {
+			v = strtol(line + klen + 1, NULL, 10);
+			break;
+		}
+	fclose(fp);
+	return v;
+}
+
+/* The state letter of /proc/PID/task/TID/stat, 0 when the thread is gone. */
+static char thread_state(pid_t pid, pid_t tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+static void comm_of(pid_t pid, char *buf, size_t len)
+{
+	char path[64];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, buf, len - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		n = snprintf(buf, len, "?");
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+}
+
+static bool is_known(const struct lup_frozen *f, pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < f->nr; i++)
+		if (f->th[i].t.tid == tid)
+			return true;
+	for (i = 0; i < f->nr_gone; i++)
+		if (f->gone[i] == tid)
+			return true;
+	return false;
+}
+
+static int add_gone(struct lup_frozen *f, pid_t tid)
+{
+	if (f->nr_gone == f->cap_gone) {
+		size_t cap = f->cap_gone ? 2 * f->cap_gone : 8;
+		pid_t *g = realloc(f->gone, cap * sizeof(*g));
+
+		if (!g)
+			return -ENOMEM;
+		f->gone = g;
+		f->cap_gone = cap;
+	}
+	f->gone[f->nr_gone++] = tid;
+	return 0;
+}
+
+static struct frozen_thread *add_thread(struct lup_frozen *f, pid_t tid, int state)
+{
+	struct frozen_thread *t;
+
+	if (f->nr == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 16;
+
+		t = realloc(f->th, cap * sizeof(*t));
+		if (!t)
+			return NULL;
+		f->th = t;
+		f->cap = cap;
+	}
+	t = &f->th[f->nr++];
+	memset(t, 0, sizeof(*t));
+	t->t.tid = tid;
+	t->state = state;
+	t->t.stopped = state == COMPEL_TASK_STOPPED;
+	return t;
+}
+
+/* compel could not stop tid: gone (0), a zombie (0), traced by another, or refused. */
+static int stop_failed(struct lup_frozen *f, pid_t tid)
+{
+	long tracer = status_field(f->pid, tid, "TracerPid");
+	char st = thread_state(f->pid, tid), comm[32];
+
+	if (!st)
+		return 0;
+	if (st == 'Z' || st == 'X')
+		return add_gone(f, tid);
+	if (tracer > 0) {
+		comm_of((pid_t)tracer, comm, sizeof(comm));
+		pr_err("%d: thread %d is traced by process %ld (%s): not freezing it", (int)f->pid, (int)tid,
+		       tracer, comm);
+		return -EBUSY;
+	}
+	pr_err("%d: cannot stop thread %d: %s", (int)f->pid, (int)tid,
+	       compel_last[0] ? compel_last : "ptrace refused");
+	return -EPERM;
+}
+
+/* Stops tid: 1 when stopped, 0 when it is gone or a zombie, else a negative error. */
+static int stop_thread(struct lup_frozen *f, pid_t tid)
+{
+	int st;
+
+	compel_last[0] = '\0';
+	st = compel_stop_task(tid);
+	if (st < 0)
+		return stop_failed(f, tid);
+	if (st == COMPEL_TASK_ZOMBIE || st == COMPEL_TASK_DEAD)
+		return add_gone(f, tid);
+	if (!add_thread(f, tid, st)) {
+		compel_resume_task(tid, st, st);
+		return -ENOMEM;
+	}
+	return 1;
+}
+
+/* One pass over /proc/PID/task: stops the threads not seen yet; *nr_new of them. */
+static int stop_pass(struct lup_frozen *f, size_t *nr_new)
+{
+	char path[64];
+	struct dirent *de;
+	int ret = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)f->pid);
+	d = opendir(path);
+	if (!d) {
+		ret = -errno;
+		pr_err("%d: cannot list threads: %s", (int)f->pid, strerror(errno));
+		return ret == -ENOENT ? -ESRCH : ret;
+	}
+	*nr_new = 0;
+	while (ret >= 0 && (de = readdir(d))) {
+		pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
+
+		if (tid <= 0 || is_known(f, tid))
+			continue;
+		ret = stop_thread(f, tid);
+		if (ret > 0)
+			(*nr_new)++;
+	}
+	closedir(d);
+	return ret < 0 ? ret : 0;
+}
+
+/* Every thread, until a pass finds no new one (only running threads create threads). */
+static int stop_all(struct lup_frozen *f)
+{
+	size_t nr_new;
+	int pass, ret;
+
+	for (pass = 0; pass < MAX_STOP_PASSES; pass++) {
+		ret = stop_pass(f, &nr_new);
+		if (ret < 0)
+			return ret;
+		if (!nr_new)
+			break;
+	}
+	if (pass == MAX_STOP_PASSES) {
+		pr_err("%d: threads keep appearing after %d passes", (int)f->pid, pass);
+		return -EAGAIN;
+	}
+	if (!f->nr) {
+		pr_err("%d: no live thread to stop", (int)f->pid);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+static int read_mem(struct lup_frozen *f, uint64_t addr, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(f->mem_fd, (char *)buf + done, len - done, (off_t)(addr + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -EFAULT;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* Calls whose -EINTR has effects a re-issue would repeat or contradict. */
+static bool is_rewindable(long nr)
+{
+	switch (nr) {
+	case __NR_close:	/* the descriptor is closed even so */
+	case __NR_connect:	/* the connection goes on: again would be EALREADY */
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A call that returned -EINTR because the freeze interrupted it (the kernel restarts
+ * only its -ERESTART* codes) is re-issued on thaw: rip back over the 2-byte `syscall`,
+ * rax = the call number, as the kernel does for -ERESTARTSYS.
+ */
+static void classify(struct lup_frozen *f, struct frozen_thread *t)
+{
+	const struct user_regs_struct *r = &t->t.regs;
+	long nr = (long)r->orig_rax, rax = (long)r->rax;
+	unsigned char insn[2];
+
+	t->base = t->resume = *r;
+	t->t.resume_ip = r->rip;
+	if (nr < 0)
+		return;
+	switch (rax) {
+	case -KERN_ERESTARTSYS:
+	case -KERN_ERESTARTNOINTR:
+	case -KERN_ERESTARTNOHAND:
+	case -KERN_ERESTART_RESTARTBLOCK:
+		t->t.resume_ip = r->rip - 2;
+		return;
+	case -EINTR:
+		break;
+	default:
+		return;
+	}
+	if (!is_rewindable(nr) || read_mem(f, r->rip - 2, insn, 2) || insn[0] != 0x0f || insn[1] != 0x05)
+		return;
+	t->resume.rip = r->rip - 2;
+	t->resume.rax = r->orig_rax;
+	t->t.resume_ip = t->resume.rip;
+	t->t.rewound = true;
+	pr_debug("%d: thread %d: call %ld returned EINTR at the stop: re-issued on thaw", (int)f->pid,
+		 (int)t->t.tid, nr);
+}
+
+static int record_regs(struct lup_frozen *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nr; i++) {
+		struct frozen_thread *t = &f->th[i];
+
+		if (t->have_regs)
+			continue;
+		if (ptrace(PTRACE_GETREGS, t->t.tid, NULL, &t->t.regs)) {
+			int err = -errno;
+
+			pr_err("%d: thread %d: cannot read registers: %s", (int)f->pid, (int)t->t.tid,
+			       strerror(errno));
+			return err;
+		}
+		classify(f, t);
+		t->have_regs = true;
+	}
+	return 0;
+}
+
+static int open_mem(struct lup_frozen *f)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)f->pid);
+	f->mem_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (f->mem_fd < 0) {
+		int err = -errno;
+
+		pr_err("%s: %s", path, strerror(errno));
+		return err;
+	}
+	return 0;
+}
+
+static int check_target(pid_t pid)
+{
+	char st;
+
+	if (pid <= 0 || pid == getpid()) {
+		pr_err("%d: not a process lup can freeze (itself or invalid)", (int)pid);
+		return -EINVAL;
+	}
+	st = thread_state(pid, pid);
+	if (!st) {
+		pr_err("%d: no such process", (int)pid);
+		return -ESRCH;
+	}
+	if (st == 'Z' || st == 'X') {
+		/* A dead leader with live threads is fine; a dead process is not. */
+		char path[64];
+		DIR *d;
+		struct dirent *de;
+		int nr = 0;
+
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+		d = opendir(path);
+		while (d && (de = readdir(d)))
+			nr += de->d_name[0] != '.';
+		if (d)
+			closedir(d);
+		if (nr <= 1) {
+			pr_err("%d: is a zombie", (int)pid);
+			return -ESRCH;
+		}
+	}
+	return 0;
+}
+
+static void free_frozen(struct lup_frozen *f)
+{
+	if (f->mem_fd >= 0)
+		close(f->mem_fd);
+	free(f->th);
+	free(f->gone);
+	free(f);
+}
+
+static int thaw_thread(struct lup_frozen *f, struct frozen_thread *t);
+
+/*
+ * A freeze that failed half-way (the error is reported): the threads stopped so far run
+ * on as after a thaw, their EINTR calls rewound too.
+ */
+static void release(struct lup_frozen *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->nr; i++) {
+		struct frozen_thread *t = &f->th[i];
+
+		if (!t->have_regs && ptrace(PTRACE_GETREGS, t->t.tid, NULL, &t->t.regs) == 0) {
+			classify(f, t);
+			t->have_regs = true;
+		}
+		thaw_thread(f, t);
+	}
+	free_frozen(f);
+}
+
+int lup_freeze(pid_t pid, struct lup_frozen **out)
+{
+	struct lup_frozen *f;
+	int ret;
+
+	*out = NULL;
+	ret = check_target(pid);
+	if (ret)
+		return ret;
+	compel_log_once();
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	f->pid = pid;
+	f->mem_fd = -1;
+	ret = open_mem(f);
+	if (!ret)
+		ret = stop_all(f);
+	if (!ret)
+		ret = record_regs(f);
+	if (ret) {
+		release(f);
+		return ret;
+	}
+	pr_debug("%d: frozen, %zu threads", (int)pid, f->nr);
+	*out = f;
+	return 0;
+}
+
+pid_t lup_frozen_pid(const struct lup_frozen *f)
+{
+	return f->pid;
+}
+
+size_t lup_frozen_nr_threads(const struct lup_frozen *f)
+{
+	return f->nr;
+}
+
+const struct lup_frozen_thread *lup_frozen_thread(const struct lup_frozen *f, size_t i)
+{
+	return i < f->nr ? &f->th[i].t : NULL;
+}
+
+static int prepare_ctl(struct lup_frozen *f)
+{
+	/*
+	 * Any thread will do, also one inside ppoll/pselect6/epoll_pwait/sigsuspend with a
+	 * temporary signal mask: compel reads the mask with PTRACE_GETSIGMASK, which gives
+	 * the saved mask then, and PTRACE_SETSIGMASK drops the temporary one (Linux >= 5.2);
+	 * the call, restarted or rewound, installs it again.
+	 */
+	struct frozen_thread *t = &f->th[0];
+
+	compel_last[0] = '\0';
+	f->ctl = compel_prepare(t->t.tid, true);
+	if (!f->ctl) {
+		pr_err("%d: thread %d: compel cannot prepare remote calls: %s", (int)f->pid, (int)t->t.tid,
+		       compel_last[0] ? compel_last : "failed");
+		return -EIO;
+	}
+	f->ctl_thread = (size_t)(t - f->th);
+	/* compel aborted a restartable sequence the thread was in (rseq): keep its ip. */
+	if (ptrace(PTRACE_GETREGS, t->t.tid, NULL, &t->base) == 0 && t->base.rip != t->t.regs.rip) {
+		t->resume = t->base;
+		t->t.resume_ip = t->base.rip;
+		t->t.rewound = false;
+	}
+	return 0;
+}
+
+/* compel put the registers back; check, and put them back ourselves if not. */
+static void check_regs_back(struct lup_frozen *f, struct frozen_thread *t)
+{
+	struct user_regs_struct now;
+
+	if (ptrace(PTRACE_GETREGS, t->t.tid, NULL, &now) == 0 && !memcmp(&now, &t->base, sizeof(now)))
+		return;
+	pr_debug("%d: thread %d: registers differ after a remote call: set back", (int)f->pid, (int)t->t.tid);
+	if (ptrace(PTRACE_SETREGS, t->t.tid, NULL, &t->base))
+		pr_warn("%d: thread %d: cannot set registers back: %s", (int)f->pid, (int)t->t.tid, strerror(errno));
+}
+
+int lup_frozen_syscall(struct lup_frozen *f, long nr, unsigned long *ret, const unsigned long a[6])
+{
+	long r = 0;
+	int err;
+
+	if (!f->ctl) {
+		err = prepare_ctl(f);
+		if (err)
+			return err;
+	}
+	compel_last[0] = '\0';
+	err = compel_syscall(f->ctl, (int)nr, &r, a[0], a[1], a[2], a[3], a[4], a[5]);
+	check_regs_back(f, &f->th[f->ctl_thread]);
+	if (err) {
+		pr_err("%d: remote call %ld failed: %s", (int)f->pid, nr, compel_last[0] ? compel_last : "compel error");
+		return -EIO;
+	}
+	*ret = (unsigned long)r;
+	return 0;
+}
+
+int lup_frozen_read(struct lup_frozen *f, uint64_t addr, void *buf, size_t len)
+{
+	int ret = read_mem(f, addr, buf, len);
+
+	if (ret)
+		pr_err("%d: cannot read %zu bytes at %#" PRIx64, (int)f->pid, len, addr);
+	return ret;
+}
+
+int lup_frozen_write(struct lup_frozen *f, uint64_t addr, const void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pwrite(f->mem_fd, (const char *)buf + done, len - done, (off_t)(addr + done));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			pr_err("%d: cannot write %zu bytes at %#" PRIx64 ": %s", (int)f->pid, len, addr + done,
+			       n < 0 ? strerror(errno) : "short write");
+			return -EFAULT;
+		}
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+/* compel_cure frees neither the socket nor the regs buffer compel_prepare made. */
+static int cure(struct lup_frozen *f)
+{
+	struct infect_ctx *ictx = compel_infect_ctx(f->ctl);
+
+	if (ictx->sock >= 0)
+		close(ictx->sock);
+	ictx->sock = -1;
+	free(ictx->regs_arg);
+	ictx->regs_arg = NULL;
+	compel_last[0] = '\0';
+	if (compel_cure(f->ctl)) {
+		pr_err("%d: compel cannot undo its preparation: %s", (int)f->pid,
+		       compel_last[0] ? compel_last : "failed");
+		f->ctl = NULL;
+		return -EIO;
+	}
+	f->ctl = NULL;
+	return 0;
+}
+
+static int thaw_thread(struct lup_frozen *f, struct frozen_thread *t)
+{
+	int ret = 0;
+
+	if (t->have_regs && ptrace(PTRACE_SETREGS, t->t.tid, NULL, &t->resume)) {
+		ret = -errno;
+		pr_err("%d: thread %d: cannot set registers: %s", (int)f->pid, (int)t->t.tid, strerror(errno));
+	}
+	if (compel_resume_task(t->t.tid, t->state, t->state)) {
+		pr_err("%d: thread %d: cannot detach: %s", (int)f->pid, (int)t->t.tid,
+		       compel_last[0] ? compel_last : "failed");
+		ret = ret ? ret : -EIO;
+	}
+	return ret;
+}
+
+int lup_thaw(struct lup_frozen *f)
+{
+	int ret = 0, r;
+	size_t i;
+
+	if (!f)
+		return 0;
+	if (f->ctl)
+		ret = cure(f);
+	for (i = 0; i < f->nr; i++) {
+		r = thaw_thread(f, &f->th[i]);
+		ret = ret ? ret : r;
+	}
+	pr_debug("%d: thawed", (int)f->pid);
+	free_frozen(f);
+	return ret;
+}
