@@ -42,8 +42,9 @@ PROTO_DIRS := core images
 lib_dir_of = $(if $(filter lib/%,$1),$(word 2,$(subst /, ,$1)))
 inc_of = $(if $1,-I$(B)/inc/$1 $(patsubst %,-I$(B)/proto/%,$(filter $(PROTO_DIRS),$(USES_$1))),\
 	-I$(TOP)/lib $(patsubst %,-I$(B)/proto/%,$(PROTO_DIRS)))
+# DIR_CFLAGS_FOLDER: what one folder adds (lib/live/: compel's headers, scripts/compel.mk).
 LUP_CFLAGS = -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	-fPIC -D_GNU_SOURCE $(call inc_of,$(call lib_dir_of,$<)) \
+	-fPIC -D_GNU_SOURCE $(call inc_of,$(call lib_dir_of,$<)) $(DIR_CFLAGS_$(call lib_dir_of,$<)) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 INC_STAMP := $(B)/inc/.stamp
 

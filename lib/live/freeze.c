@@ -14,7 +14,7 @@
 #include <compel/log.h>
 
 #include "live/freeze.h"
-#include "log.h"
+#include "util/log.h"
 
 /* The kernel's own restart codes (include/linux/errno.h), never seen by a program. */
 #define KERN_ERESTARTSYS 512

@@ -16,7 +16,7 @@
 
 #include "exit-status.h"
 #include "live/freeze.h"
-#include "log.h"
+#include "util/log.h"
 
 #define PAGE 4096UL
 
