@@ -1,4 +1,4 @@
-/* Freezing a live process with libcompel: stop every thread, remote syscalls, memory, thaw. */
+/* Freezing a live process with libcompel: stop every thread, record its registers, thaw. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +13,7 @@
 #include <compel/infect.h>
 #include <compel/log.h>
 
+#include "live/freeze-priv.h"
 #include "live/freeze.h"
 #include "util/log.h"
 
@@ -25,32 +26,13 @@
 /* Passes over /proc/PID/task before giving up on a process that keeps adding threads. */
 #define MAX_STOP_PASSES 1000
 
-struct frozen_thread {
-	struct lup_frozen_thread t;	/* what the caller sees */
-	int state;			/* compel's task state at the stop, for compel_resume_task */
-	bool have_regs;			/* t.regs, base and resume are set */
-	struct user_regs_struct base;	/* what compel must leave in place (rseq abort applied) */
-	struct user_regs_struct resume;	/* put back on thaw: base, rewound when t.rewound */
-};
-
-struct lup_frozen {
-	pid_t pid;
-	struct frozen_thread *th;
-	size_t nr, cap;
-	pid_t *gone;			/* zombie threads: never attached, never retried */
-	size_t nr_gone, cap_gone;
-	int mem_fd;
-	struct parasite_ctl *ctl;	/* remote syscalls, prepared on th[ctl_thread] */
-	size_t ctl_thread;
-};
-
 /* compel's messages go to lup's debug log; the last warning or error is kept for ours
  * (LUP_DEBUG=1 lets compel's own debug lines through as well, as lib/log.c does lup's). */
-static char compel_last[256];
+char lup_compel_last[256];
 
 static void compel_print(unsigned int lvl, const char *fmt, va_list ap)
 {
-	char buf[sizeof(compel_last)];
+	char buf[sizeof(lup_compel_last)];
 	size_t n;
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -58,7 +40,7 @@ static void compel_print(unsigned int lvl, const char *fmt, va_list ap)
 	while (n && buf[n - 1] == '\n')
 		buf[--n] = '\0';
 	if (lvl <= COMPEL_LOG_WARN)
-		memcpy(compel_last, buf, n + 1);
+		memcpy(lup_compel_last, buf, n + 1);
 	pr_debug("compel: %s", buf);
 }
 
@@ -192,12 +174,12 @@ static int stop_failed(struct lup_frozen *f, pid_t tid)
 		return add_gone(f, tid);
 	if (tracer > 0) {
 		comm_of((pid_t)tracer, comm, sizeof(comm));
-		pr_err("%d: thread %d is traced by process %ld (%s): not freezing it", (int)f->pid, (int)tid,
+		pr_err("process %d: thread %d is traced by process %ld (%s): not freezing it", (int)f->pid, (int)tid,
 		       tracer, comm);
 		return -EBUSY;
 	}
-	pr_err("%d: cannot stop thread %d: %s", (int)f->pid, (int)tid,
-	       compel_last[0] ? compel_last : "ptrace refused");
+	pr_err("process %d: cannot stop thread %d: %s", (int)f->pid, (int)tid,
+	       lup_compel_last[0] ? lup_compel_last : "ptrace refused");
 	return -EPERM;
 }
 
@@ -206,7 +188,7 @@ static int stop_thread(struct lup_frozen *f, pid_t tid)
 {
 	int st;
 
-	compel_last[0] = '\0';
+	lup_compel_last[0] = '\0';
 	st = compel_stop_task(tid);
 	if (st < 0)
 		return stop_failed(f, tid);
@@ -231,7 +213,7 @@ static int stop_pass(struct lup_frozen *f, size_t *nr_new)
 	d = opendir(path);
 	if (!d) {
 		ret = -errno;
-		pr_err("%d: cannot list threads: %s", (int)f->pid, strerror(errno));
+		pr_err("process %d: cannot list threads: %s", (int)f->pid, strerror(errno));
 		return ret == -ENOENT ? -ESRCH : ret;
 	}
 	*nr_new = 0;
@@ -262,28 +244,12 @@ static int stop_all(struct lup_frozen *f)
 			break;
 	}
 	if (pass == MAX_STOP_PASSES) {
-		pr_err("%d: threads keep appearing after %d passes", (int)f->pid, pass);
+		pr_err("process %d: threads keep appearing after %d passes", (int)f->pid, pass);
 		return -EAGAIN;
 	}
 	if (!f->nr) {
-		pr_err("%d: no live thread to stop", (int)f->pid);
+		pr_err("process %d: no live thread to stop", (int)f->pid);
 		return -ESRCH;
-	}
-	return 0;
-}
-
-static int read_mem(struct lup_frozen *f, uint64_t addr, void *buf, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pread(f->mem_fd, (char *)buf + done, len - done, (off_t)(addr + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EFAULT;
-		done += (size_t)n;
 	}
 	return 0;
 }
@@ -326,13 +292,13 @@ static void classify(struct lup_frozen *f, struct frozen_thread *t)
 	default:
 		return;
 	}
-	if (!is_rewindable(nr) || read_mem(f, r->rip - 2, insn, 2) || insn[0] != 0x0f || insn[1] != 0x05)
+	if (!is_rewindable(nr) || lup_frozen_read_mem(f, r->rip - 2, insn, 2) || insn[0] != 0x0f || insn[1] != 0x05)
 		return;
 	t->resume.rip = r->rip - 2;
 	t->resume.rax = r->orig_rax;
 	t->t.resume_ip = t->resume.rip;
 	t->t.rewound = true;
-	pr_debug("%d: thread %d: call %ld returned EINTR at the stop: re-issued on thaw", (int)f->pid,
+	pr_debug("process %d: thread %d: call %ld returned EINTR at the stop: re-issued on thaw", (int)f->pid,
 		 (int)t->t.tid, nr);
 }
 
@@ -348,7 +314,7 @@ static int record_regs(struct lup_frozen *f)
 		if (ptrace(PTRACE_GETREGS, t->t.tid, NULL, &t->t.regs)) {
 			int err = -errno;
 
-			pr_err("%d: thread %d: cannot read registers: %s", (int)f->pid, (int)t->t.tid,
+			pr_err("process %d: thread %d: cannot read registers: %s", (int)f->pid, (int)t->t.tid,
 			       strerror(errno));
 			return err;
 		}
@@ -378,12 +344,12 @@ static int check_target(pid_t pid)
 	char st;
 
 	if (pid <= 0 || pid == getpid()) {
-		pr_err("%d: not a process lup can freeze (itself or invalid)", (int)pid);
+		pr_err("process %d: not a process lup can freeze (itself or invalid)", (int)pid);
 		return -EINVAL;
 	}
 	st = thread_state(pid, pid);
 	if (!st) {
-		pr_err("%d: no such process", (int)pid);
+		pr_err("process %d: no such process", (int)pid);
 		return -ESRCH;
 	}
 	if (st == 'Z' || st == 'X') {
@@ -400,7 +366,7 @@ static int check_target(pid_t pid)
 		if (d)
 			closedir(d);
 		if (nr <= 1) {
-			pr_err("%d: is a zombie", (int)pid);
+			pr_err("process %d: is a zombie", (int)pid);
 			return -ESRCH;
 		}
 	}
@@ -462,7 +428,7 @@ int lup_freeze(pid_t pid, struct lup_frozen **out)
 		release(f);
 		return ret;
 	}
-	pr_debug("%d: frozen, %zu threads", (int)pid, f->nr);
+	pr_debug("process %d: frozen, %zu threads", (int)pid, f->nr);
 	*out = f;
 	return 0;
 }
@@ -482,126 +448,17 @@ const struct lup_frozen_thread *lup_frozen_thread(const struct lup_frozen *f, si
 	return i < f->nr ? &f->th[i].t : NULL;
 }
 
-static int prepare_ctl(struct lup_frozen *f)
-{
-	/*
-	 * Any thread will do, also one inside ppoll/pselect6/epoll_pwait/sigsuspend with a
-	 * temporary signal mask: compel reads the mask with PTRACE_GETSIGMASK, which gives
-	 * the saved mask then, and PTRACE_SETSIGMASK drops the temporary one (Linux >= 5.2);
-	 * the call, restarted or rewound, installs it again.
-	 */
-	struct frozen_thread *t = &f->th[0];
-
-	compel_last[0] = '\0';
-	f->ctl = compel_prepare(t->t.tid, true);
-	if (!f->ctl) {
-		pr_err("%d: thread %d: compel cannot prepare remote calls: %s", (int)f->pid, (int)t->t.tid,
-		       compel_last[0] ? compel_last : "failed");
-		return -EIO;
-	}
-	f->ctl_thread = (size_t)(t - f->th);
-	/* compel aborted a restartable sequence the thread was in (rseq): keep its ip. */
-	if (ptrace(PTRACE_GETREGS, t->t.tid, NULL, &t->base) == 0 && t->base.rip != t->t.regs.rip) {
-		t->resume = t->base;
-		t->t.resume_ip = t->base.rip;
-		t->t.rewound = false;
-	}
-	return 0;
-}
-
-/* compel put the registers back; check, and put them back ourselves if not. */
-static void check_regs_back(struct lup_frozen *f, struct frozen_thread *t)
-{
-	struct user_regs_struct now;
-
-	if (ptrace(PTRACE_GETREGS, t->t.tid, NULL, &now) == 0 && !memcmp(&now, &t->base, sizeof(now)))
-		return;
-	pr_debug("%d: thread %d: registers differ after a remote call: set back", (int)f->pid, (int)t->t.tid);
-	if (ptrace(PTRACE_SETREGS, t->t.tid, NULL, &t->base))
-		pr_warn("%d: thread %d: cannot set registers back: %s", (int)f->pid, (int)t->t.tid, strerror(errno));
-}
-
-int lup_frozen_syscall(struct lup_frozen *f, long nr, unsigned long *ret, const unsigned long a[6])
-{
-	long r = 0;
-	int err;
-
-	if (!f->ctl) {
-		err = prepare_ctl(f);
-		if (err)
-			return err;
-	}
-	compel_last[0] = '\0';
-	err = compel_syscall(f->ctl, (int)nr, &r, a[0], a[1], a[2], a[3], a[4], a[5]);
-	check_regs_back(f, &f->th[f->ctl_thread]);
-	if (err) {
-		pr_err("%d: remote call %ld failed: %s", (int)f->pid, nr, compel_last[0] ? compel_last : "compel error");
-		return -EIO;
-	}
-	*ret = (unsigned long)r;
-	return 0;
-}
-
-int lup_frozen_read(struct lup_frozen *f, uint64_t addr, void *buf, size_t len)
-{
-	int ret = read_mem(f, addr, buf, len);
-
-	if (ret)
-		pr_err("%d: cannot read %zu bytes at %#" PRIx64, (int)f->pid, len, addr);
-	return ret;
-}
-
-int lup_frozen_write(struct lup_frozen *f, uint64_t addr, const void *buf, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = pwrite(f->mem_fd, (const char *)buf + done, len - done, (off_t)(addr + done));
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			pr_err("%d: cannot write %zu bytes at %#" PRIx64 ": %s", (int)f->pid, len, addr + done,
-			       n < 0 ? strerror(errno) : "short write");
-			return -EFAULT;
-		}
-		done += (size_t)n;
-	}
-	return 0;
-}
-
-/* compel_cure frees neither the socket nor the regs buffer compel_prepare made. */
-static int cure(struct lup_frozen *f)
-{
-	struct infect_ctx *ictx = compel_infect_ctx(f->ctl);
-
-	if (ictx->sock >= 0)
-		close(ictx->sock);
-	ictx->sock = -1;
-	free(ictx->regs_arg);
-	ictx->regs_arg = NULL;
-	compel_last[0] = '\0';
-	if (compel_cure(f->ctl)) {
-		pr_err("%d: compel cannot undo its preparation: %s", (int)f->pid,
-		       compel_last[0] ? compel_last : "failed");
-		f->ctl = NULL;
-		return -EIO;
-	}
-	f->ctl = NULL;
-	return 0;
-}
-
 static int thaw_thread(struct lup_frozen *f, struct frozen_thread *t)
 {
 	int ret = 0;
 
 	if (t->have_regs && ptrace(PTRACE_SETREGS, t->t.tid, NULL, &t->resume)) {
 		ret = -errno;
-		pr_err("%d: thread %d: cannot set registers: %s", (int)f->pid, (int)t->t.tid, strerror(errno));
+		pr_err("process %d: thread %d: cannot set registers: %s", (int)f->pid, (int)t->t.tid, strerror(errno));
 	}
 	if (compel_resume_task(t->t.tid, t->state, t->state)) {
-		pr_err("%d: thread %d: cannot detach: %s", (int)f->pid, (int)t->t.tid,
-		       compel_last[0] ? compel_last : "failed");
+		pr_err("process %d: thread %d: cannot detach: %s", (int)f->pid, (int)t->t.tid,
+		       lup_compel_last[0] ? lup_compel_last : "failed");
 		ret = ret ? ret : -EIO;
 	}
 	return ret;
@@ -615,12 +472,12 @@ int lup_thaw(struct lup_frozen *f)
 	if (!f)
 		return 0;
 	if (f->ctl)
-		ret = cure(f);
+		ret = lup_frozen_cure(f);
 	for (i = 0; i < f->nr; i++) {
 		r = thaw_thread(f, &f->th[i]);
 		ret = ret ? ret : r;
 	}
-	pr_debug("%d: thawed", (int)f->pid);
+	pr_debug("process %d: thawed", (int)f->pid);
 	free_frozen(f);
 	return ret;
 }
