@@ -50,7 +50,6 @@ static int gate_one(struct lup_view *v, struct lup_op **op, const LupPatch *p)
 	ret = *op ? 0 : lup_op_open(v, op);
 	if (!ret)
 		ret = lup_op_check_stacks(*op, p, t.bias);
-	lup_target_release(&t);
 	snprintf(what, sizeof(what), "patch %s", p->id);
 	return ret == -LUP_EBUSY ? refuse(v->pid, what) : ret;
 }
@@ -68,7 +67,7 @@ static int gate_revert(struct lup_view *v, struct lup_op **op)
 	int ret = *op ? 0 : lup_op_open(v, op);
 
 	if (!ret)
-		ret = lup_op_revert(*op, id, true, &nr);
+		ret = lup_op_revert(*op, id, &nr);
 	snprintf(what, sizeof(what), "revert of %s", id ? id : "every patch");
 	return ret == -LUP_EBUSY ? refuse(v->pid, what) : 0;
 }

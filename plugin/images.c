@@ -61,7 +61,6 @@ static int view_state(struct lup_view *v, const LupPatch *patch, struct lup_img_
 	if (ret <= 0)
 		return ret;
 	st->bias = t.bias;
-	lup_target_release(&t);
 	ret = read_entries(v, patch, st);
 	st->mapped = !ret;
 	return ret;

@@ -49,6 +49,7 @@ void lup_op_free(struct lup_op *op)
 		lup_bind_close(&op->bind);
 	lup_chain_free(op->chain);
 	lup_plan_free(&op->plan);
+	free(op->ranges);
 	free(op);
 }
 
@@ -79,6 +80,18 @@ int lup_op_check_entries(struct lup_op *op, const LupPatch *p, uint64_t bias)
 	return ret;
 }
 
+int lup_op_keep_ranges(struct lup_op *op, const struct lup_range *r, size_t nr)
+{
+	struct lup_range *n = realloc(op->ranges, (op->nr_ranges + nr + 1) * sizeof(*n));
+
+	if (!n)
+		return -ENOMEM;
+	op->ranges = n;
+	memcpy(n + op->nr_ranges, r, nr * sizeof(*r));
+	op->nr_ranges += nr;
+	return 0;
+}
+
 int lup_op_check_stacks(struct lup_op *op, const LupPatch *p, uint64_t bias)
 {
 	struct lup_range *r;
@@ -87,9 +100,16 @@ int lup_op_check_stacks(struct lup_op *op, const LupPatch *p, uint64_t bias)
 
 	if (ret)
 		return ret;
-	ret = lup_stack_check(op->v, r, nr);
+	ret = lup_op_keep_ranges(op, r, nr);
+	if (!ret)
+		ret = lup_stack_check(op->v, r, nr);
 	free(r);
 	return ret;
+}
+
+int lup_op_check_planned_stacks(struct lup_op *op)
+{
+	return lup_stack_check(op->v, op->ranges, op->nr_ranges);
 }
 
 static int cmp_place_vma(const void *a, const void *b)
@@ -264,6 +284,5 @@ int lup_op_apply(struct lup_op *op, const LupPatch *p)
 	if (ret <= 0)
 		return ret;
 	ret = plan_patch(op, p, &t);
-	lup_target_release(&t);
 	return ret ? ret : 1;
 }

@@ -60,11 +60,6 @@ int lup_bind_open(struct lup_view *v, lup_read_fn rd, void *arg, struct lup_bind
 
 void lup_bind_close(struct lup_bind *b)
 {
-	size_t i;
-
-	for (i = 0; b->elfs && i < b->lm.nr; i++)
-		if (b->elfs[i])
-			lup_elf_close(b->elfs[i]);
 	free(b->elfs);
 	lup_linkmap_free(&b->lm);
 	memset(b, 0, sizeof(*b));

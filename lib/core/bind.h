@@ -19,7 +19,7 @@ struct lup_bind {
 	bool exe_first;			/* module 0 is the executable */
 	struct lup_linkmap lm;		/* a static executable: the executable alone */
 	const char *exe_name;		/* the view's name of the executable */
-	struct lup_elf **elfs;		/* per module, opened on first use */
+	struct lup_elf **elfs;		/* per module, opened on first use (the view's) */
 };
 
 /*

@@ -18,13 +18,19 @@
 
 struct lup_view;
 
-/* One process being patched: its view, what is planned so far, its records. */
+/*
+ * One process being patched: its view, what is planned so far, its records, and the
+ * ranges no thread may be in for the plan to be committed (every function it replaces
+ * or supersedes, the code it takes out).
+ */
 struct lup_op {
 	struct lup_view *v;
 	struct lup_plan plan;
 	struct lup_chain *chain;
 	struct lup_bind bind;
 	bool bind_open;
+	size_t nr_ranges;
+	struct lup_range *ranges;
 };
 
 /* Reads the records of v's process (v must outlive the op). */
@@ -43,15 +49,26 @@ int lup_op_apply(struct lup_op *op, const LupPatch *p);
  * -LUP_ENOTAPPLIC, reported.
  */
 int lup_op_check_entries(struct lup_op *op, const LupPatch *p, uint64_t bias);
-/* The stack check of applying p at bias: 0 or -LUP_EBUSY, reported. */
+/*
+ * The stack check of applying p at bias over the view's threads (none: nothing to
+ * check yet); its ranges are kept in op. 0 or -LUP_EBUSY, reported.
+ */
 int lup_op_check_stacks(struct lup_op *op, const LupPatch *p, uint64_t bias);
 
 /*
  * Plans the revert of patch id (NULL: of every patch, newest first) when this process
  * has it: *nr counts the patches taken out (0: nothing to do here). -LUP_ENOTAPPLIC
- * (the revert-order rule), -LUP_EBUSY (a thread inside their code), -LUP_EBADIMG.
- * check_stacks false: the rule only, for a check before anything is stopped.
+ * (the revert-order rule), -LUP_EBUSY (a thread of the view inside their code: its
+ * ranges are kept in op), -LUP_EBADIMG.
  */
-int lup_op_revert(struct lup_op *op, const char *id, bool check_stacks, size_t *nr);
+int lup_op_revert(struct lup_op *op, const char *id, size_t *nr);
+
+/*
+ * The stack check of everything planned, over the view's threads: for a plan made
+ * before the process was stopped, once its threads are in the view. 0 or -LUP_EBUSY.
+ */
+int lup_op_check_planned_stacks(struct lup_op *op);
+/* Adds ranges to those kept in op (lib/core/apply.c, for lib/core/revert.c). */
+int lup_op_keep_ranges(struct lup_op *op, const struct lup_range *r, size_t nr);
 
 #endif

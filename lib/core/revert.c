@@ -35,15 +35,16 @@ static int plan_revert(struct lup_op *op)
 	return ret;
 }
 
-int lup_op_revert(struct lup_op *op, const char *id, bool check_stacks, size_t *nr)
+int lup_op_revert(struct lup_op *op, const char *id, size_t *nr)
 {
 	struct lup_range *busy = NULL;
 	int ret;
 
 	*nr = 0;
 	ret = lup_chain_revert_ids(op->chain, id, &busy, nr);
-
-	if (!ret && *nr && check_stacks)
+	if (!ret)
+		ret = lup_op_keep_ranges(op, busy, *nr);
+	if (!ret && *nr)
 		ret = lup_stack_check(op->v, busy, *nr);
 	if (!ret && *nr)
 		ret = plan_revert(op);

@@ -51,18 +51,7 @@ int lup_target_find(struct lup_view *v, const LupPatch *patch, struct lup_target
 	if (!t->head)
 		return 0;
 	ret = open_target(v, patch, t);
-	if (ret) {
-		lup_target_release(t);
-		return ret;
-	}
-	return 1;
-}
-
-void lup_target_release(struct lup_target *t)
-{
-	if (t->elf)
-		lup_elf_close(t->elf);
-	memset(t, 0, sizeof(*t));
+	return ret ? ret : 1;
 }
 
 int lup_patch_ranges(const LupPatch *patch, uint64_t bias, struct lup_range **out, size_t *nr)

@@ -14,7 +14,7 @@ struct lup_view;
 struct lup_target {
 	const struct lup_view_map *head;	/* the mapping of the file's offset 0 */
 	size_t file;				/* its index in the view */
-	struct lup_elf *elf;
+	struct lup_elf *elf;			/* the view's */
 	uint64_t bias;				/* 0 for a non-dyn target */
 };
 
@@ -23,7 +23,6 @@ struct lup_target {
  * it does not; a negative error (reported) when that file cannot be used.
  */
 int lup_target_find(struct lup_view *v, const LupPatch *patch, struct lup_target *t);
-void lup_target_release(struct lup_target *t);
 /*
  * The functions patch replaces, at their addresses in a process that loaded the target
  * at bias (the stack check's ranges; names point into patch). Free *out.

@@ -45,9 +45,12 @@ struct lup_view_ops {
 	int (*read)(struct lup_view *v, uint64_t addr, void *buf, size_t len);
 	/* The build-id of a file; -ENOENT (not reported) when it has none or is no ELF file. */
 	int (*build_id)(struct lup_view *v, size_t file, const uint8_t **id, size_t *len);
-	/* The very file the process maps, for reading its ELF contents. */
+	/*
+	 * The very file the process maps, for reading its ELF contents. The ELF file stays
+	 * the producer's (valid as long as the view): the core never closes it.
+	 */
 	int (*open_file)(struct lup_view *v, size_t file, struct lup_elf **out);
-	/* A path as the process sees it (a library named by its link map). */
+	/* A path as the process sees it (a library named by its link map), the same way. */
 	int (*open_path)(struct lup_view *v, const char *path, struct lup_elf **out);
 	void (*release)(struct lup_view *v);
 };

@@ -42,7 +42,7 @@ static int plan_revert(struct lup_op *op, const void *opts, size_t *reverted)
 {
 	const struct lup_revert_opts *o = opts;
 	size_t nr;
-	int ret = lup_op_revert(op, o->id, true, &nr);
+	int ret = lup_op_revert(op, o->id, &nr);
 
 	*reverted += nr;
 	return ret;

@@ -14,6 +14,7 @@
 #include "images/mem.h"
 #include "images/view-images.h"
 #include "images/vma.h"
+#include "util/array.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -24,10 +25,18 @@ struct images_file {
 	size_t build_id_len;
 };
 
+/* An ELF file opened for the core, by its path. */
+struct images_elf {
+	char *path;
+	struct lup_elf *elf;
+};
+
 struct images_view {
 	const char *root;
 	struct lup_mem *mem;
 	struct images_file *files;	/* as many as the view's files */
+	size_t nr_elfs;
+	struct images_elf *elfs;	/* the view's: closed with it */
 };
 
 static int read_mem(struct lup_view *v, uint64_t addr, void *buf, size_t len)
@@ -51,8 +60,25 @@ static int build_id(struct lup_view *v, size_t file, const uint8_t **id, size_t 
 static int open_path(struct lup_view *v, const char *path, struct lup_elf **out)
 {
 	struct images_view *iv = v->priv;
+	struct images_elf e = { .path = strdup(path) };
+	int ret;
 
-	return lup_root_elf_open(iv->root, path, out);
+	for (size_t i = 0; i < iv->nr_elfs; i++)
+		if (!strcmp(iv->elfs[i].path, path)) {
+			free(e.path);
+			*out = iv->elfs[i].elf;
+			return 0;
+		}
+	ret = e.path ? lup_root_elf_open(iv->root, path, &e.elf) : -ENOMEM;
+	if (!ret)
+		ret = LUP_ARRAY_PUSH(iv->elfs, iv->nr_elfs, e);
+	if (ret) {
+		lup_elf_close(e.elf);
+		free(e.path);
+		return ret;
+	}
+	*out = e.elf;
+	return 0;
 }
 
 static int open_file(struct lup_view *v, size_t file, struct lup_elf **out)
@@ -67,6 +93,11 @@ static void release(struct lup_view *v)
 	for (size_t i = 0; i < v->nr_files; i++)
 		free(iv->files[i].build_id);
 	free(iv->files);
+	for (size_t i = 0; i < iv->nr_elfs; i++) {
+		lup_elf_close(iv->elfs[i].elf);
+		free(iv->elfs[i].path);
+	}
+	free(iv->elfs);
 	if (iv->mem)
 		lup_mem_close(iv->mem);
 	free(iv);

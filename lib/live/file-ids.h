@@ -8,8 +8,9 @@
 
 #include "live/proc-maps.h"
 
-/* A cache of build-ids by (device, inode): one per tree or per dump. */
+/* The ELF files live processes map, open, by (device, inode): one per tree or per dump. */
 struct lup_file_ids;
+struct lup_elf;
 
 int lup_file_ids_new(struct lup_file_ids **out);
 void lup_file_ids_free(struct lup_file_ids *c);
@@ -19,6 +20,15 @@ void lup_file_ids_free(struct lup_file_ids *c);
  */
 int lup_file_ids_build_id(struct lup_file_ids *c, pid_t pid, const struct lup_proc_map *m,
 			  const uint8_t **id, size_t *len);
+/*
+ * The very file m of pid maps, opened on first sight and kept by c (never closed by the
+ * caller). -LUP_EBADELF, reported, when it is no ELF file lup can read.
+ */
+int lup_file_ids_elf(struct lup_file_ids *c, pid_t pid, const struct lup_proc_map *m,
+		     struct lup_elf **out);
+/* The file at path as seen from inside root (a process's /proc/PID/root), the same way. */
+int lup_file_ids_elf_path(struct lup_file_ids *c, const char *root, const char *path,
+			  struct lup_elf **out);
 /* Where to open the very file m maps: /proc/PID/map_files/START-END, else its path. */
 void lup_map_file_path(pid_t pid, const struct lup_proc_map *m, char *buf, size_t size);
 

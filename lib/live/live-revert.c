@@ -26,7 +26,7 @@ static int plan_proc(pid_t pid, const char *id, size_t *nr)
 	if (!ret)
 		ret = lup_op_open(&v, &op);
 	if (!ret)
-		ret = lup_op_revert(op, id, false, &n);
+		ret = lup_op_revert(op, id, &n);
 	*nr += n;
 	lup_op_free(op);
 	if (v.ops)

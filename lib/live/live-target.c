@@ -34,7 +34,6 @@ static int check_patch(struct lup_view *v, struct lup_op **op, const LupPatch *p
 	ret = *op ? 0 : lup_op_open(v, op);
 	if (!ret && lup_op_check_entries(*op, p, t.bias) == -LUP_ENOTAPPLIC)
 		seen->refused = true;	/* reported */
-	lup_target_release(&t);
 	return ret;
 }
 

@@ -63,17 +63,15 @@ static int build_id(struct lup_view *v, size_t file, const uint8_t **id, size_t 
 static int open_file(struct lup_view *v, size_t file, struct lup_elf **out)
 {
 	struct live_view *lv = v->priv;
-	char path[PATH_MAX];
 
-	lup_map_file_path(v->pid, &lv->maps.m[lv->file_map[file]], path, sizeof(path));
-	return lup_elf_open(path, out);
+	return lup_file_ids_elf(lv->ids, v->pid, &lv->maps.m[lv->file_map[file]], out);
 }
 
 static int open_path(struct lup_view *v, const char *path, struct lup_elf **out)
 {
 	struct live_view *lv = v->priv;
 
-	return lup_root_elf_open(lv->root, path, out);
+	return lup_file_ids_elf_path(lv->ids, lv->root, path, out);
 }
 
 static void release(struct lup_view *v)
