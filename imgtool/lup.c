@@ -11,12 +11,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util/err.h"
-#include "exit-status.h"
 #include "core/list.h"
-#include "live/live.h"
-#include "util/log.h"
 #include "core/patch.h"
+#include "exit-status.h"
+#include "live/live.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "worker.h"
 
 #define DEFAULT_TRIES 10
 #define DEFAULT_MAX_WAIT_S 10
@@ -29,6 +30,7 @@ struct cmdline {
 	size_t nr_patch_paths;
 	const char *plugin_dir;
 	bool json, all;
+	const char *checkpoint_only;	/* the first option given that only --checkpoint uses */
 };
 
 static void usage(FILE *f)
@@ -37,25 +39,29 @@ static void usage(FILE *f)
 		"usage: lup patch -p PATCH [-p PATCH ...] [options] PID [-- CRIU_OPTIONS...]\n"
 		"       lup revert --id ID | --all [options] PID [-- CRIU_OPTIONS...]\n"
 		"       lup list [--json] PID\n"
-		"patch and revert change the process tree rooted at PID in place: criu dump,\n"
-		"rewrite, criu restore. list prints the patches applied to it (no freeze).\n"
+		"patch and revert change the running process tree rooted at PID: in place by\n"
+		"default (each process stopped for a moment, written into, resumed), or with\n"
+		"--checkpoint through criu dump, rewrite, criu restore. list prints the patches\n"
+		"applied to it (no freeze).\n"
 		"  -p, --patch FILE      patch: a patch made by lup-mkpatch (repeatable)\n"
 		"      --id ID           revert: the patch to take out\n"
 		"      --all             revert: every applied patch, newest first\n"
+		"      --tries N         tries at most while a thread is busy (default %d)\n"
+		"      --max-wait SECS   total wait between tries (default %d)\n"
+		"      --json            the result and step times (list: the patches) as JSON\n"
+		"      --checkpoint      through CRIU: dump, rewrite the images, restore\n"
+		"  with --checkpoint:\n"
 		"      --criu PATH       the criu binary (default: $CRIU, else criu in PATH)\n"
 		"      --plugin-dir DIR  where lup.so is, for the dump gate (default:\n"
 		"                        $LUP_PLUGIN_DIR, else %s)\n"
 		"      --images DIR      where the images go (default: a new directory under\n"
 		"                        $TMPDIR or /var/tmp); kept on failure\n"
 		"      --keep            keep the images after a success too\n"
-		"      --tries N         dumps at most while a thread is busy (default %d)\n"
-		"      --max-wait SECS   total wait between tries (default %d)\n"
 		"      --timeout SECS    limit for each criu run (default %d)\n"
-		"      --json            the result and step times (list: the patches) as JSON\n"
 		"  -h, --help            this help\n"
-		"Options after -- go to both criu dump and criu restore (e.g. --tcp-established).\n"
-		"See lup(1).\n",
-		LUP_CRIU_PLUGIN_DIR, DEFAULT_TRIES, DEFAULT_MAX_WAIT_S, DEFAULT_TIMEOUT_S);
+		"Options after -- go to both criu dump and criu restore (e.g. --tcp-established);\n"
+		"in place they are accepted and not used. See lup(1).\n",
+		DEFAULT_TRIES, DEFAULT_MAX_WAIT_S, LUP_CRIU_PLUGIN_DIR, DEFAULT_TIMEOUT_S);
 }
 
 /* A whole number in [min, max]; false (reported) otherwise. */
@@ -85,7 +91,7 @@ static bool add_patch_path(struct cmdline *c, const char *path)
 
 enum {
 	OPT_CRIU = 256, OPT_PLUGIN_DIR, OPT_IMAGES, OPT_KEEP, OPT_TRIES, OPT_MAX_WAIT, OPT_TIMEOUT,
-	OPT_JSON, OPT_ID, OPT_ALL,
+	OPT_JSON, OPT_ID, OPT_ALL, OPT_CHECKPOINT,
 };
 
 static const struct option long_opts[] = {
@@ -100,15 +106,27 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "id", required_argument, NULL, OPT_ID },
 	{ "all", no_argument, NULL, OPT_ALL },
+	{ "checkpoint", no_argument, NULL, OPT_CHECKPOINT },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
+
+/* An option only the checkpoint transport uses: the first one given is remembered. */
+static void note_checkpoint_only(struct cmdline *c, int opt)
+{
+	for (const struct option *o = long_opts; o->name && !c->checkpoint_only; o++)
+		if (o->val == opt)
+			c->checkpoint_only = o->name;
+}
 
 /* One option; 0 to go on, else the exit status. */
 static int parse_opt(struct cmdline *c, int opt, const char *arg)
 {
 	long n;
 
+	if (opt == OPT_CRIU || opt == OPT_PLUGIN_DIR || opt == OPT_IMAGES || opt == OPT_KEEP ||
+	    opt == OPT_TIMEOUT)
+		note_checkpoint_only(c, opt);
 	switch (opt) {
 	case 'p':
 		return add_patch_path(c, arg) ? 0 : LUP_EXIT_FAIL;
@@ -147,6 +165,9 @@ static int parse_opt(struct cmdline *c, int opt, const char *arg)
 		return 0;
 	case OPT_ALL:
 		c->all = true;
+		return 0;
+	case OPT_CHECKPOINT:
+		c->live.transport = LUP_LIVE_CHECKPOINT;
 		return 0;
 	case 'h':
 		usage(stdout);
@@ -245,14 +266,12 @@ static void free_patches(LupPatch **p, size_t nr)
 }
 
 /* Runs the sequence and reports; returns the exit status. */
-static int run_live(struct cmdline *c, LupPatch **patches)
+static int run_and_report(void *arg)
 {
+	struct cmdline *c = arg;
 	struct lup_live_result res;
 	int status;
 
-	c->live.op = patches ? LUP_LIVE_OP_PATCH : LUP_LIVE_OP_REVERT;
-	c->live.patches = patches;
-	c->live.nr_patches = c->nr_patch_paths;
 	lup_live_run(&c->live, &res);
 	if (res.nr_tries)
 		lup_live_print_times(stderr, &res);
@@ -263,6 +282,30 @@ static int run_live(struct cmdline *c, LupPatch **patches)
 	status = res.state == LUP_LIVE_LOST ? LUP_EXIT_LOST : lup_exit_report("lup", res.err);
 	lup_live_result_free(&res);
 	return status;
+}
+
+/* What the in-place transport does not use is named, and the command line kept as is. */
+static void name_unused(const struct cmdline *c)
+{
+	if (c->checkpoint_only)
+		pr_warn("--%s: used with --checkpoint only; not used in place", c->checkpoint_only);
+	if (c->live.criu.nr_extra)
+		pr_warn("options after --: for criu, used with --checkpoint only; not used in place");
+}
+
+/* In place, the run goes on in a worker whatever happens to lup (imgtool/worker.c). */
+static int run_live(struct cmdline *c, LupPatch **patches)
+{
+	static volatile sig_atomic_t stop;
+
+	c->live.op = patches ? LUP_LIVE_OP_PATCH : LUP_LIVE_OP_REVERT;
+	c->live.patches = patches;
+	c->live.nr_patches = c->nr_patch_paths;
+	if (c->live.transport == LUP_LIVE_CHECKPOINT)
+		return run_and_report(c);
+	name_unused(c);
+	c->live.stop = &stop;
+	return lup_worker_run(run_and_report, c, &stop);
 }
 
 static bool is_cmd(const char *s)
@@ -279,7 +322,8 @@ static int run(struct cmdline *c)
 	if (!strcmp(c->cmd, "list"))
 		return lup_exit_report("lup", lup_list_live(c->live.pid, c->json ? LUP_LIST_JSON :
 								    LUP_LIST_TEXT, stdout));
-	find_plugin(c);
+	if (c->live.transport == LUP_LIVE_CHECKPOINT)
+		find_plugin(c);
 	if (!strcmp(c->cmd, "revert"))
 		return run_live(c, NULL);
 	ret = read_patches(c, &patches);

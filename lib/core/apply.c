@@ -49,7 +49,6 @@ void lup_op_free(struct lup_op *op)
 		lup_bind_close(&op->bind);
 	lup_chain_free(op->chain);
 	lup_plan_free(&op->plan);
-	free(op->ranges);
 	free(op);
 }
 
@@ -80,18 +79,6 @@ int lup_op_check_entries(struct lup_op *op, const LupPatch *p, uint64_t bias)
 	return ret;
 }
 
-int lup_op_keep_ranges(struct lup_op *op, const struct lup_range *r, size_t nr)
-{
-	struct lup_range *n = realloc(op->ranges, (op->nr_ranges + nr + 1) * sizeof(*n));
-
-	if (!n)
-		return -ENOMEM;
-	op->ranges = n;
-	memcpy(n + op->nr_ranges, r, nr * sizeof(*r));
-	op->nr_ranges += nr;
-	return 0;
-}
-
 int lup_op_check_stacks(struct lup_op *op, const LupPatch *p, uint64_t bias)
 {
 	struct lup_range *r;
@@ -100,16 +87,9 @@ int lup_op_check_stacks(struct lup_op *op, const LupPatch *p, uint64_t bias)
 
 	if (ret)
 		return ret;
-	ret = lup_op_keep_ranges(op, r, nr);
-	if (!ret)
-		ret = lup_stack_check(op->v, r, nr);
+	ret = lup_stack_check(op->v, r, nr);
 	free(r);
 	return ret;
-}
-
-int lup_op_check_planned_stacks(struct lup_op *op)
-{
-	return lup_stack_check(op->v, op->ranges, op->nr_ranges);
 }
 
 static int cmp_place_vma(const void *a, const void *b)
@@ -250,7 +230,8 @@ static int plan_record(struct lup_op *op, const LupPatch *p, uint64_t bias, uint
 	return ret ? ret : lup_chain_add(op->chain, r);
 }
 
-static int plan_patch(struct lup_op *op, const LupPatch *p, const struct lup_target *t)
+static int plan_patch(struct lup_op *op, const LupPatch *p, const struct lup_target *t,
+		      uint64_t *at)
 {
 	struct entry_state *es = calloc(p->n_funcs + 1, sizeof(*es));
 	uint8_t *img = NULL;
@@ -272,17 +253,17 @@ static int plan_patch(struct lup_op *op, const LupPatch *p, const struct lup_tar
 	free(img);
 	free(es);
 	if (!ret)
-		pr_info("%s: patch %s placed at 0x%" PRIx64, op->v->who, p->id, base);
+		*at = base;
 	return ret;
 }
 
-int lup_op_apply(struct lup_op *op, const LupPatch *p)
+int lup_op_apply(struct lup_op *op, const LupPatch *p, uint64_t *base)
 {
 	struct lup_target t;
 	int ret = lup_target_find(op->v, p, &t);
 
 	if (ret <= 0)
 		return ret;
-	ret = plan_patch(op, p, &t);
+	ret = plan_patch(op, p, &t, base);
 	return ret ? ret : 1;
 }

@@ -18,19 +18,13 @@
 
 struct lup_view;
 
-/*
- * One process being patched: its view, what is planned so far, its records, and the
- * ranges no thread may be in for the plan to be committed (every function it replaces
- * or supersedes, the code it takes out).
- */
+/* One process being patched: its view, what is planned so far, its records. */
 struct lup_op {
 	struct lup_view *v;
 	struct lup_plan plan;
 	struct lup_chain *chain;
 	struct lup_bind bind;
 	bool bind_open;
-	size_t nr_ranges;
-	struct lup_range *ranges;
 };
 
 /* Reads the records of v's process (v must outlive the op). */
@@ -38,11 +32,11 @@ int lup_op_open(struct lup_view *v, struct lup_op **out);
 void lup_op_free(struct lup_op *op);
 
 /*
- * Plans patch p: 1 when planned, 0 when v does not map p's target. -LUP_ENOTAPPLIC
- * (other build, already applied, the stacking rule), -LUP_EBUSY (a thread inside a
- * function to replace), -LUP_ENOSPACE, -LUP_EBADIMG, each reported.
+ * Plans patch p: 1 when planned (its image at *base), 0 when v does not map p's target.
+ * -LUP_ENOTAPPLIC (other build, already applied, the stacking rule), -LUP_EBUSY (a
+ * thread inside a function to replace), -LUP_ENOSPACE, -LUP_EBADIMG, each reported.
  */
-int lup_op_apply(struct lup_op *op, const LupPatch *p);
+int lup_op_apply(struct lup_op *op, const LupPatch *p, uint64_t *base);
 /*
  * The entry check of p at bias: each old entry holds the bytes p was built against, or
  * the jump of a recorded patch p may go on top of (the stacking rule). 0 or
@@ -50,25 +44,17 @@ int lup_op_apply(struct lup_op *op, const LupPatch *p);
  */
 int lup_op_check_entries(struct lup_op *op, const LupPatch *p, uint64_t bias);
 /*
- * The stack check of applying p at bias over the view's threads (none: nothing to
- * check yet); its ranges are kept in op. 0 or -LUP_EBUSY, reported.
+ * The stack check of applying p at bias over the view's threads (a view of a running
+ * process has none: nothing to check). 0 or -LUP_EBUSY, reported.
  */
 int lup_op_check_stacks(struct lup_op *op, const LupPatch *p, uint64_t bias);
 
 /*
  * Plans the revert of patch id (NULL: of every patch, newest first) when this process
  * has it: *nr counts the patches taken out (0: nothing to do here). -LUP_ENOTAPPLIC
- * (the revert-order rule), -LUP_EBUSY (a thread of the view inside their code: its
- * ranges are kept in op), -LUP_EBADIMG.
+ * (the revert-order rule), -LUP_EBUSY (a thread of the view inside their code),
+ * -LUP_EBADIMG.
  */
 int lup_op_revert(struct lup_op *op, const char *id, size_t *nr);
-
-/*
- * The stack check of everything planned, over the view's threads: for a plan made
- * before the process was stopped, once its threads are in the view. 0 or -LUP_EBUSY.
- */
-int lup_op_check_planned_stacks(struct lup_op *op);
-/* Adds ranges to those kept in op (lib/core/apply.c, for lib/core/revert.c). */
-int lup_op_keep_ranges(struct lup_op *op, const struct lup_range *r, size_t nr);
 
 #endif

@@ -42,8 +42,6 @@ int lup_op_revert(struct lup_op *op, const char *id, size_t *nr)
 
 	*nr = 0;
 	ret = lup_chain_revert_ids(op->chain, id, &busy, nr);
-	if (!ret)
-		ret = lup_op_keep_ranges(op, busy, *nr);
 	if (!ret && *nr)
 		ret = lup_stack_check(op->v, busy, *nr);
 	if (!ret && *nr)

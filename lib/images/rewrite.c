@@ -5,6 +5,7 @@
  * are written into a parent-linked output directory (lib/images/img-out.c).
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 
 #include "core/ops.h"
@@ -29,11 +30,15 @@ typedef int (*plan_fn)(struct lup_op *op, const void *opts, size_t *counts);
 static int plan_patches(struct lup_op *op, const void *opts, size_t *hits)
 {
 	const struct lup_rewrite_opts *o = opts;
+	uint64_t base;
 	int ret = 0;
 
 	for (size_t i = 0; ret >= 0 && i < o->nr_patches; i++) {
-		ret = lup_op_apply(op, o->patches[i]);
+		ret = lup_op_apply(op, o->patches[i], &base);
 		hits[i] += ret > 0;
+		if (ret > 0)
+			pr_info("%s: patch %s placed at 0x%" PRIx64, op->v->who, o->patches[i]->id,
+				base);
 	}
 	return ret < 0 ? ret : 0;
 }

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include "core/patch.h"
+#include "live/live.h"
 
 /* The processes of a tree, root first. */
 struct lup_live_tree {
@@ -55,5 +56,19 @@ void lup_live_dirs_free(struct lup_live_dirs *d);
 
 /* Monotonic time in milliseconds. */
 double lup_live_now_ms(void);
+
+/* A round with no step run (every time -1). */
+extern const struct lup_live_try lup_live_try_none;
+/*
+ * One round of a transport over the tree: fills t, sets res->state (and res->procs).
+ * 0, -LUP_EBUSY (tried again after a backoff) or another error.
+ */
+typedef int (*lup_live_round_fn)(void *ctx, struct lup_live_try *t, struct lup_live_result *res);
+/* Rounds while busy, with a doubling backoff bounded by o->tries and o->max_wait_ms. */
+int lup_live_rounds(const struct lup_live_opts *o, lup_live_round_fn round, void *ctx,
+		    struct lup_live_result *res);
+/* The transports (lib/live/live-checkpoint.c, lib/live/inplace.c). */
+int lup_live_checkpoint(const struct lup_live_opts *o, struct lup_live_result *res);
+int lup_live_inplace(const struct lup_live_opts *o, struct lup_live_result *res);
 
 #endif

@@ -3,6 +3,7 @@
 
 #include "util/json.h"
 #include "util/err.h"
+#include "live/live-priv.h"
 #include "live/live.h"
 
 /* For people. */
@@ -10,6 +11,7 @@ static const char *const state_texts[] = {
 	[LUP_LIVE_UNTOUCHED] = "was not changed",
 	[LUP_LIVE_ORIGINAL] = "restored unchanged from its original images",
 	[LUP_LIVE_LOST] = "LOST (not restored)",
+	[LUP_LIVE_PARTIAL] = "partly changed (see the processes below)",
 };
 
 /* For programs. */
@@ -17,6 +19,12 @@ static const char *const state_names[] = {
 	[LUP_LIVE_UNTOUCHED] = "untouched",
 	[LUP_LIVE_ORIGINAL] = "original",
 	[LUP_LIVE_LOST] = "lost",
+	[LUP_LIVE_PARTIAL] = "partial",
+};
+
+static const char *const transport_names[] = {
+	[LUP_LIVE_INPLACE] = "in-place",
+	[LUP_LIVE_CHECKPOINT] = "checkpoint",
 };
 
 /* What a round that succeeded did. */
@@ -41,6 +49,13 @@ static void print_step(FILE *f, const char *name, double ms, const char *sep)
 		fprintf(f, "%s%s %.1f ms", sep, name, ms);
 }
 
+static void print_procs(FILE *f, const struct lup_live_result *res)
+{
+	for (size_t i = 0; res->state == LUP_LIVE_PARTIAL && i < res->nr_procs; i++)
+		fprintf(f, "lup:   process %d %s\n", (int)res->procs[i].pid,
+			res->procs[i].changed ? done(res) : lup_strerror(res->procs[i].err));
+}
+
 void lup_live_print_times(FILE *f, const struct lup_live_result *res)
 {
 	for (unsigned i = 0; i < res->nr_tries; i++) {
@@ -51,12 +66,17 @@ void lup_live_print_times(FILE *f, const struct lup_live_result *res)
 		print_step(f, "reap wait", t->reap_ms, ", ");
 		print_step(f, "rewrite", t->rewrite_ms, ", ");
 		print_step(f, "restore", t->restore_ms, ", ");
+		print_step(f, "stop", t->stop_ms, " ");
+		print_step(f, "check", t->check_ms, ", ");
+		print_step(f, "write", t->write_ms, ", ");
+		print_step(f, "resume", t->resume_ms, ", ");
 		print_step(f, "frozen", t->frozen_ms, "; ");
 		fputc('\n', f);
 	}
-	fprintf(f, "lup: process %d %s after %u tr%s in %.1f ms\n", (int)res->pid,
-		state_text(res),
+	fprintf(f, "lup: process %d %s %s after %u tr%s in %.1f ms\n", (int)res->pid,
+		state_text(res), res->transport == LUP_LIVE_INPLACE ? "in place" : "through a checkpoint",
 		res->nr_tries, res->nr_tries == 1 ? "y" : "ies", res->total_ms);
+	print_procs(f, res);
 }
 
 /* "name": ms, or null for a step that did not run. */
@@ -68,19 +88,42 @@ static void print_json_ms(FILE *f, const char *name, double ms)
 		fprintf(f, "\"%s\": null, ", name);
 }
 
-static void print_json_times(FILE *f, const struct lup_live_try *t)
+/* The transport's steps, then frozen_ms. */
+static void print_json_times(FILE *f, enum lup_live_transport tr, const struct lup_live_try *t)
 {
-	print_json_ms(f, "dump_ms", t->dump_ms);
-	print_json_ms(f, "reap_ms", t->reap_ms);
-	print_json_ms(f, "rewrite_ms", t->rewrite_ms);
-	print_json_ms(f, "restore_ms", t->restore_ms);
+	if (tr == LUP_LIVE_CHECKPOINT) {
+		print_json_ms(f, "dump_ms", t->dump_ms);
+		print_json_ms(f, "reap_ms", t->reap_ms);
+		print_json_ms(f, "rewrite_ms", t->rewrite_ms);
+		print_json_ms(f, "restore_ms", t->restore_ms);
+	} else {
+		print_json_ms(f, "stop_ms", t->stop_ms);
+		print_json_ms(f, "check_ms", t->check_ms);
+		print_json_ms(f, "write_ms", t->write_ms);
+		print_json_ms(f, "resume_ms", t->resume_ms);
+	}
 	print_json_ms(f, "frozen_ms", t->frozen_ms);
+}
+
+static void print_json_procs(FILE *f, const struct lup_live_result *res)
+{
+	fputs(", \"processes\": [", f);
+	for (size_t i = 0; i < res->nr_procs; i++) {
+		fprintf(f, "%s{\"pid\": %d, \"changed\": %s, \"error\": ", i ? ", " : "",
+			(int)res->procs[i].pid, res->procs[i].changed ? "true" : "false");
+		if (res->procs[i].err)
+			lup_json_str(f, lup_strerror(res->procs[i].err));
+		else
+			fputs("null", f);
+		fputc('}', f);
+	}
+	fputc(']', f);
 }
 
 static void print_json_try(FILE *f, const struct lup_live_result *res, const struct lup_live_try *t)
 {
 	fputc('{', f);
-	print_json_times(f, t);
+	print_json_times(f, res->transport, t);
 	fputs("\"result\": ", f);
 	lup_json_str(f, t->err ? lup_strerror(t->err) : done(res));
 	fputc('}', f);
@@ -88,12 +131,8 @@ static void print_json_try(FILE *f, const struct lup_live_result *res, const str
 
 void lup_live_print_json(FILE *f, const struct lup_live_result *res)
 {
-	static const struct lup_live_try none = { .dump_ms = -1, .reap_ms = -1,
-						  .rewrite_ms = -1, .restore_ms = -1,
-						  .frozen_ms = -1 };
-
-	fprintf(f, "{\"pid\": %d, \"state\": \"%s\", \"error\": ", (int)res->pid,
-		state_name(res));
+	fprintf(f, "{\"pid\": %d, \"transport\": \"%s\", \"state\": \"%s\", \"error\": ",
+		(int)res->pid, transport_names[res->transport], state_name(res));
 	if (res->err)
 		lup_json_str(f, lup_strerror(res->err));
 	else
@@ -104,11 +143,15 @@ void lup_live_print_json(FILE *f, const struct lup_live_result *res)
 	else
 		fputs("null", f);
 	fprintf(f, ", \"tries\": %u, \"total_ms\": %.3f, ", res->nr_tries, res->total_ms);
-	print_json_times(f, res->nr_tries ? &res->tries[res->nr_tries - 1] : &none);
+	print_json_times(f, res->transport,
+			 res->nr_tries ? &res->tries[res->nr_tries - 1] : &lup_live_try_none);
 	fputs("\"attempts\": [", f);
 	for (unsigned i = 0; i < res->nr_tries; i++) {
 		fputs(i ? ", " : "", f);
 		print_json_try(f, res, &res->tries[i]);
 	}
-	fputs("]}\n", f);
+	fputc(']', f);
+	if (res->transport == LUP_LIVE_INPLACE)
+		print_json_procs(f, res);
+	fputs("}\n", f);
 }

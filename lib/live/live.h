@@ -1,13 +1,17 @@
 /*
- * The live sequence of `lup patch` and `lup revert`: check the live process first (it
- * maps each patch's target; or it has the patch to revert), dump it, edit the images
- * (lup_rewrite or lup_revert), restore it in place; on a busy process restore the
- * original images and retry with backoff; after any failure past the dump restore the
- * original images, so the process always comes back. Each step is timed.
+ * `lup patch` and `lup revert` on a live process tree: check the live processes first
+ * (some maps each patch's target; or has the patch to revert), then one of two
+ * transports, retrying with backoff while a thread is busy. Each step is timed.
+ * - in place (lib/live/inplace.c): each process that needs it is frozen with libcompel,
+ *   the core plans over its stopped threads, the plan is written into it, it runs on;
+ * - checkpoint (lib/live/live-checkpoint.c): dump the tree, edit the images (lup_rewrite
+ *   or lup_revert), restore it in place; after any failure past the dump the original
+ *   images are restored, so the process always comes back.
  */
 #ifndef LUP_LIVE_H
 #define LUP_LIVE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -16,6 +20,11 @@
 #include "live/criu-exec.h"
 #include "core/patch.h"
 
+enum lup_live_transport {
+	LUP_LIVE_INPLACE,			/* the default */
+	LUP_LIVE_CHECKPOINT,			/* criu dump, rewrite, criu restore */
+};
+
 enum lup_live_op {
 	LUP_LIVE_OP_PATCH,			/* apply patches */
 	LUP_LIVE_OP_REVERT,			/* take one patch, or all, out */
@@ -23,6 +32,7 @@ enum lup_live_op {
 
 struct lup_live_opts {
 	pid_t pid;				/* root of the process tree */
+	enum lup_live_transport transport;
 	enum lup_live_op op;
 	LupPatch *const *patches;		/* patch: what to apply */
 	size_t nr_patches;
@@ -32,6 +42,7 @@ struct lup_live_opts {
 	bool keep;				/* keep the images after a success */
 	unsigned tries;				/* dumps at most, while busy */
 	unsigned max_wait_ms;			/* total backoff between tries */
+	volatile sig_atomic_t *stop;		/* set (by a signal): no further try; NULL */
 };
 
 /* What happened to the process. */
@@ -40,29 +51,46 @@ enum lup_live_state {
 	LUP_LIVE_PATCHED,		/* restored from the edited images (patched or reverted) */
 	LUP_LIVE_ORIGINAL,		/* restored from the original images: runs the old code */
 	LUP_LIVE_LOST,			/* dumped, and no restore succeeded: it is gone */
+	LUP_LIVE_PARTIAL,		/* in place: some processes of the tree changed, not all */
 };
 
-/* One dump-rewrite-restore round; times in milliseconds, -1 for a step not run. */
+/*
+ * One round; times in milliseconds, -1 for a step not run. Checkpoint: dump, reap,
+ * rewrite, restore. In place, summed over the processes frozen: stop, check (the plan
+ * over the stopped threads), write, resume. frozen: the longest freeze of a process.
+ */
 struct lup_live_try {
 	int err;				/* of this round: 0, -LUP_EBUSY, ... */
-	double dump_ms, reap_ms, rewrite_ms, restore_ms, frozen_ms;
+	double dump_ms, reap_ms, rewrite_ms, restore_ms;
+	double stop_ms, check_ms, write_ms, resume_ms;
+	double frozen_ms;
+};
+
+/* In place: what happened to one process of the tree. */
+struct lup_live_proc {
+	pid_t pid;
+	bool changed;				/* patched (or reverted) */
+	int err;				/* why not, when it needed it */
 };
 
 struct lup_live_result {
 	pid_t pid;
+	enum lup_live_transport transport;
 	enum lup_live_op op;
 	int err;				/* 0 or the error that decided the outcome */
 	enum lup_live_state state;
 	char *images;				/* the images directory when kept, else NULL */
 	unsigned nr_tries;
 	struct lup_live_try *tries;		/* nr_tries rounds */
+	size_t nr_procs;
+	struct lup_live_proc *procs;		/* in place: the processes that needed a change */
 	double total_ms;
 };
 
 /*
  * Runs the sequence; res is filled in every case (free it with lup_live_result_free).
- * Makes the caller a child subreaper (PR_SET_CHILD_SUBREAPER): the restored tree becomes
- * its child until it exits.
+ * The checkpoint transport makes the caller a child subreaper (PR_SET_CHILD_SUBREAPER):
+ * the restored tree becomes its child until it exits.
  */
 int lup_live_run(const struct lup_live_opts *o, struct lup_live_result *res);
 void lup_live_result_free(struct lup_live_result *res);

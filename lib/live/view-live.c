@@ -168,7 +168,7 @@ static void find_exe(struct lup_view *v)
 	}
 }
 
-static int add_thread(struct lup_view *v, pid_t tid, const struct user_regs_struct *regs)
+int lup_view_live_add_thread(struct lup_view *v, pid_t tid, const struct user_regs_struct *regs)
 {
 	struct lup_view_thread t = { .tid = tid, .fs_base = regs->fs_base };
 
@@ -201,7 +201,7 @@ static int add_stopped_threads(struct lup_view *v)
 			ret = -errno;
 			pr_err("thread %d: PTRACE_GETREGS: %s", tid, strerror(errno));
 		} else {
-			ret = add_thread(v, tid, &regs);
+			ret = lup_view_live_add_thread(v, tid, &regs);
 		}
 	}
 	closedir(d);

@@ -3,6 +3,7 @@
 #define LUP_VIEW_LIVE_H
 
 #include <sys/types.h>
+#include <sys/user.h>
 
 struct lup_file_ids;
 struct lup_view;
@@ -17,5 +18,7 @@ struct lup_view;
  * lup_view_free.
  */
 int lup_view_live(pid_t pid, struct lup_file_ids *ids, unsigned flags, struct lup_view *v);
+/* Adds a thread the caller stopped, with its registers as at the stop. */
+int lup_view_live_add_thread(struct lup_view *v, pid_t tid, const struct user_regs_struct *regs);
 
 #endif
