@@ -66,6 +66,15 @@ int lup_tls_tpoff(struct lup_bind *b, size_t module, uint64_t value, int64_t *tp
 		return 0;
 	}
 	ret = tls_modid(b, module, &id);
+	if (!ret && !b->v->nr_threads) {
+		/*
+		 * A view of a running process has no thread pointer to find the DTV by: its
+		 * plan is a check made before the threads are stopped; the plan made over
+		 * the stopped threads has the offset.
+		 */
+		*tpoff = 0;
+		return 0;
+	}
 	if (!ret)
 		ret = dtv_block(b, id, &block);
 	if (!ret)

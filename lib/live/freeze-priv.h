@@ -26,6 +26,7 @@ struct lup_frozen {
 	size_t nr_gone, cap_gone;
 	int mem_fd;
 	struct parasite_ctl *ctl;	/* remote syscalls, prepared on th[ctl_thread] */
+	uint64_t call_site;		/* where compel puts its syscall instruction; 0: its choice */
 	size_t ctl_thread;
 };
 

@@ -47,6 +47,8 @@ static int prepare_ctl(struct lup_frozen *f)
 		return -EIO;
 	}
 	f->ctl_thread = (size_t)(t - f->th);
+	if (f->call_site)
+		compel_infect_ctx(f->ctl)->syscall_ip = f->call_site;
 	/* compel aborted a restartable sequence the thread was in (rseq): keep its ip. */
 	if (ptrace(PTRACE_GETREGS, t->t.tid, NULL, &t->base) == 0 && t->base.rip != t->t.regs.rip) {
 		t->resume = t->base;
@@ -54,6 +56,13 @@ static int prepare_ctl(struct lup_frozen *f)
 		t->t.rewound = false;
 	}
 	return 0;
+}
+
+void lup_frozen_set_call_site(struct lup_frozen *f, uint64_t addr)
+{
+	f->call_site = addr;
+	if (f->ctl)
+		compel_infect_ctx(f->ctl)->syscall_ip = addr;
 }
 
 /* compel put the registers back; check, and put them back ourselves if not. */

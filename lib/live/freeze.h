@@ -59,6 +59,13 @@ const struct lup_frozen_thread *lup_frozen_thread(const struct lup_frozen *f, si
  */
 int lup_frozen_syscall(struct lup_frozen *f, long nr, unsigned long *ret, const unsigned long args[6]);
 
+/*
+ * Where remote calls put their `syscall` instruction for the time of the call (an
+ * executable address of a mapping that stays: compel's own choice, the lowest executable
+ * mapping, may be code a remote munmap takes away).
+ */
+void lup_frozen_set_call_site(struct lup_frozen *f, uint64_t addr);
+
 /* Through /proc/PID/mem: writes also into read-only pages (text). -EFAULT when
  * addr..addr+len is not mapped. */
 int lup_frozen_read(struct lup_frozen *f, uint64_t addr, void *buf, size_t len);

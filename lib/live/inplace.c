@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 
 #include "core/ops.h"
@@ -106,6 +107,15 @@ static void add_ms(double *sum, double ms)
 	*sum = (*sum < 0 ? 0 : *sum) + ms;
 }
 
+/* The start of the executable's text: a place for remote calls that no plan removes. */
+static uint64_t call_site(const struct lup_view *v)
+{
+	for (size_t i = 0; i < v->nr_maps; i++)
+		if (v->maps[i].file >= 0 && v->maps[i].file == v->exe && (v->maps[i].prot & PROT_EXEC))
+			return v->maps[i].start;
+	return 0;
+}
+
 /* Frozen: plan over the stopped threads, check, commit. */
 static int change_frozen(struct inplace *ip, struct lup_frozen *f, struct lup_live_try *t)
 {
@@ -119,6 +129,7 @@ static int change_frozen(struct inplace *ip, struct lup_frozen *f, struct lup_li
 	w = lup_live_now_ms();
 	add_ms(&t->check_ms, w - s);
 	if (!ret) {
+		lup_frozen_set_call_site(f, call_site(&v));
 		ret = lup_inplace_commit(f, &op->plan);
 		add_ms(&t->write_ms, lup_live_now_ms() - w);
 	}

@@ -17,7 +17,7 @@ export CRIU
 # Runs lup patch with the given arguments; its exit status in $rc, output in $T/lup.*.
 lup_patch() {
 	rc=0
-	lup patch --json "$@" >"$T/lup.out" 2>"$T/lup.err" || rc=$?
+	lup patch --checkpoint --json "$@" >"$T/lup.out" 2>"$T/lup.err" || rc=$?
 	sed 's/^/  | /' "$T/lup.err"
 }
 

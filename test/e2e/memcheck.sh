@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The programs under valgrind's memcheck on a real process: lup-mkpatch, lup patch, lup
-# list, lup revert, lup-rewrite --show/-p/--list: no invalid read or write, no use of
+# list, lup revert (in place and --checkpoint), lup-rewrite --show/-p/--list: no invalid read or write, no use of
 # uninitialised memory, no definite leak; and the patch still works. valgrind has no
 # pidfd_open or openat2, so this also runs lup's paths for kernels without them.
 source "$(dirname "$0")/../lib.sh"
 
 PROG=$LUP_BUILD/test/progs/rewrite-counter
-VG=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
+VG=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+    --suppressions="$(dirname "$0")/memcheck.supp")
 
 vg() { # log cmd...: fails on a memcheck error
 	local log=$T/$1.vg; shift
@@ -35,6 +36,14 @@ grep -q '"fix"' "$T/list.json" || fail "lup list does not show the patch"
 vg revert lup revert --all "$pid"
 wait_lines "$pid" 3
 [ "$(last_delta "$pid")" != 1000 ] || fail "not reverted under memcheck"
+
+note "lup patch and revert --checkpoint"
+vg patchck lup patch --checkpoint -p "$T/fix.lup" "$pid"
+wait_lines "$pid" 3
+[ "$(last_delta "$pid")" = 1000 ] || fail "not patched through a checkpoint under memcheck"
+vg revertck lup revert --checkpoint --all "$pid"
+wait_lines "$pid" 3
+[ "$(last_delta "$pid")" != 1000 ] || fail "not reverted through a checkpoint under memcheck"
 
 note "lup-rewrite --show, -p, --list on a checkpoint"
 criu_dump "$pid" "$T/img"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Scenario matrix: test/scenarios/fix.c patched into PIE, non-PIE, static and
-# shared-library targets, each with 1 thread and with 4 threads under SIGUSR1;
+# shared-library targets, each with 1 thread (by hand through a checkpoint) and with 4
+# threads under SIGUSR1 (lup patch in place, and lup patch --checkpoint);
 # asserts every scenario check of the patched code and that the process state survived,
 # then prints a table scenario x target -> PASS/FAIL/n/a.
 . "$(dirname "$0")/../lib.sh"
@@ -8,12 +9,13 @@
 S=$LUP_BUILD/test/scenarios
 FIX=$LUP_TOP/test/scenarios/fix.c
 VARIANTS=(pie nopie static shlib)
-WORKERS=(0 4)
+# Runs: 0 (1 thread, by hand), 4 (4 threads, in place), 4c (4 threads, --checkpoint).
+WORKERS=(0 4 4c)
 # The bits of enum scn_check (test/scenarios/scenario.h), in order.
 CHECKS=(call-global call-static call-libc call-shlib call-new var-global var-static-twin
 	var-rodata var-tls var-new fnptr-global fnptr-static fnptr-self)
 STATE=(patch-applied runs-v2 counter-continues same-pid same-tids signals-continue)
-declare -A cell	# "$row $case" -> PASS | FAIL | n/a; a case is "variant/1t" or "variant/4t"
+declare -A cell	# "$row $case" -> PASS | FAIL | n/a; a case is "variant/1t", "variant/4t", "variant/4t-ck"
 failed=0
 
 for v in "${VARIANTS[@]}"; do
@@ -57,12 +59,13 @@ record() { # row case ok(0/1) [why]
 }
 
 # Patches PID with P.lup: 1 thread by hand (criu dump, lup-rewrite, criu restore),
-# 4 threads with `lup patch` (which retries while a thread is inside scn_step).
-# On a failed rewrite the original images are restored, so the process comes back.
-apply_patch() { # case pid patch workers
+# 4 threads with `lup patch`, in place or --checkpoint (it retries while a thread is
+# inside scn_step). On a failed rewrite the original images are restored, so the
+# process comes back.
+apply_patch() { # case pid patch run
 	local c=$1 pid=$2 patch=$3 img=$T/img.${1/\//-} out=$T/new.${1/\//-}
-	if [ "$4" -gt 0 ]; then
-		lup patch -p "$patch" "$pid" >"$T/lup.$pid.log" 2>&1 ||
+	if [ "$4" != 0 ]; then
+		lup patch $([ "$4" = 4c ] && echo --checkpoint) -p "$patch" "$pid" >"$T/lup.$pid.log" 2>&1 ||
 			{ sed 's/^/    lup: /' "$T/lup.$pid.log" >&2; return 1; }
 		return 0
 	fi
@@ -123,17 +126,17 @@ fail_rows() { # case why: every row of a case that could not run
 	done
 }
 
-case_name() { # variant workers
-	echo "$1/$(($2 ? $2 : 1))t"
+case_name() { # variant run
+	case $2 in 0) echo "$1/1t" ;; 4) echo "$1/4t" ;; 4c) echo "$1/4t-ck" ;; esac
 }
 
-run_case() { # variant workers patch
-	local c out=$T/out.$1-$2 pid tids0 sender=
+run_case() { # variant run patch
+	local c out=$T/out.$1-$2 pid tids0 sender= workers=${2%c}
 	c=$(case_name "$1" "$2")
-	pid=$(start_target "$S/scn-$1" "$out" "$2")
+	pid=$(start_target "$S/scn-$1" "$out" "$workers")
 	_lup_pids+=("$pid")	# start_target ran in a subshell: let the cleanup know the pid
 	wait_lines "$out" ' v=1 ' 3 || { fail_rows "$c" "target wrote no lines"; return; }
-	if [ "$2" -gt 0 ]; then
+	if [ "$workers" -gt 0 ]; then
 		send_signals "$pid" & sender=$!
 		wait_lines "$out" ' sig=[1-9]' 1 || true
 	fi
@@ -170,18 +173,19 @@ done
 # The table: one row per scenario, one column per target and thread count.
 printf '%-18s' scenario
 for v in "${VARIANTS[@]}"; do for w in "${WORKERS[@]}"; do
-	printf ' %-9s' "$(case_name "$v" "$w")"
+	printf ' %-10s' "$(case_name "$v" "$w")"
 done; done; echo
 for r in "${STATE[@]}" "${CHECKS[@]}"; do
 	printf '%-18s' "$r"
 	for v in "${VARIANTS[@]}"; do for w in "${WORKERS[@]}"; do
 		c=$(case_name "$v" "$w")
 		not_applicable "$r" "$c" && cell["$r $c"]=n/a
-		printf ' %-9s' "${cell["$r $c"]:-FAIL}"
+		printf ' %-10s' "${cell["$r $c"]:-FAIL}"
 	done; done; echo
 done
 echo "1t: the main thread alone, patched by hand (criu dump, lup-rewrite, criu restore);"
-echo "4t: 4 threads calling scn_step under SIGUSR1, patched with lup patch."
+echo "4t: 4 threads calling scn_step under SIGUSR1, patched with lup patch (in place);"
+echo "4t-ck: the same with lup patch --checkpoint."
 echo "n/a: call-shlib in a static executable (no shared library: the helper is linked in);"
 echo "     signals-continue with 1 thread (signals are sent in the 4-thread runs)"
 [ $failed = 0 ] || fail "some scenarios failed (see the table)"
