@@ -1,4 +1,5 @@
 /* Library errors to exit statuses, one table for all programs. */
+#include <errno.h>
 #include <stdio.h>
 
 #include "util/err.h"
@@ -18,6 +19,7 @@ int lup_exit_status(int err)
 	case -LUP_ENOTAPPLIC:
 		return LUP_EXIT_NOTAPPLIC;
 	case -LUP_EBUSY:
+	case -EBUSY:		/* traced by another (a debugger): try once it is gone */
 		return LUP_EXIT_BUSY;
 	case -LUP_ENOSPACE:
 		return LUP_EXIT_NOSPACE;

@@ -3,7 +3,8 @@
  * in a loop that prints "FAIL <call>: ..." when its call returns EINTR, returns before
  * its deadline or returns something else than it should. The main thread counts, feeds
  * the pipe reader and takes SIGUSR1 (blocked in every other thread); every 50 ms it
- * prints "tick=N sigs=S last_sig_ns=T <call>=<calls completed> ...".
+ * prints "tick=N sigs=S last_sig_ns=T <call>=<calls completed> ... word=W", W from
+ * word(), which test/e2e/inplace.sh patches.
  *   sleepers            those threads
  *   sleepers --spawn    and one more that creates and joins a short-lived thread in a loop
  *   sleepers --idle N   only N threads (main included) sleeping, for the freeze floor
@@ -37,6 +38,12 @@ static const char *const names[NR_CALLS] = {
 };
 
 static atomic_ulong done[NR_CALLS], nr_spawned;
+
+/* noipa: called each tick, so that a patch of it shows at once. */
+__attribute__((noinline, noipa)) const char *word(void)
+{
+	return "old";
+}
 static atomic_ulong nr_sigs;
 static atomic_llong last_sig_ns;
 static int idle_pipe[2], feed_pipe[2], sock_pair[2], listen_fd, ep_fd;
@@ -246,7 +253,7 @@ int main(int argc, char **argv)
 		       atomic_load(&last_sig_ns), atomic_load(&nr_spawned));
 		for (i = 0; i < NR_CALLS; i++)
 			printf(" %s=%lu", names[i], atomic_load(&done[i]));
-		printf("\n");
+		printf(" word=%s\n", word());
 		while (clock_nanosleep(CLOCK_MONOTONIC, 0, &tick, &tick) == EINTR)
 			;
 		tick.tv_nsec = 50 * 1000000L;

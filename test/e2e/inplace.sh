@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# `lup patch` and `lup revert` in place (the default) on real processes with the real
+# libcompel: no dump, no kill. A waiting parent's waitpid reports nothing; a child of a
+# restart loop is not restarted; stdout piped to a reader outside the tree keeps
+# flowing; threads blocked in nanosleep, poll, select, epoll_wait, sem_timedwait,
+# sigtimedwait, read (also with SO_RCVTIMEO) and accept see no EINTR and no early
+# return; an established TCP connection keeps working with no option; lup killed at any
+# moment (SIGKILL to lup, SIGINT/SIGTERM/SIGHUP to its process group) leaves the process
+# running, patched or not as `lup list` says; a seccomp-filtered process, a process in
+# other pid and mount namespaces (by its host PID) and one whose binary was replaced on
+# disk are patched; a traced process is refused naming the tracer; a stopped process
+# stays stopped; a process patched in place is checkpointed, restored, listed and
+# reverted, and one patched through a checkpoint is reverted in place.
+source "$(dirname "$0")/../lib.sh"
+
+PROG=$LUP_BUILD/test/progs/lup-counter
+PARENT=$LUP_BUILD/test/progs/waiting-parent
+SLEEPERS=$LUP_BUILD/test/progs/sleepers
+HOLD=$LUP_BUILD/test/tools/ptrace-hold
+GREETD=$LUP_BUILD/patches/demo/greetd
+GREETD_FIX=$LUP_BUILD/patches/demo/greetd-fix.lup
+CLIENT=$LUP_BUILD/test/progs/lup-tcp-client
+export CRIU
+
+# Runs a lup command; its exit status in $rc, stderr shown indented.
+run() {
+	rc=0
+	"$@" >"$T/cmd.out" 2>"$T/cmd.err" || rc=$?
+	sed 's/^/  | /' "$T/cmd.err"
+}
+ok() { run "$@"; [ "$rc" = 0 ] || fail "$* exited $rc"; }
+
+last_word() { tail -n 1 "$1" | awk '{ print $NF }'; }
+# Waits until file $1 ends with a line whose last word is $2 (5 s at most).
+wait_word() {
+	local i
+	for i in $(seq 500); do [ "$(last_word "$1")" = "$2" ] && return 0; sleep 0.01; done
+	fail "$1: last word $(last_word "$1"), expected $2"
+}
+# Every line's counter is the previous one plus 1.
+check_counter() {
+	awk '$1 != prev + 1 && NR > 1 { print "line " NR ": " $0 " after " prev; bad = 1 }
+	     { prev = $1 } END { exit bad }' "$1" || fail "the counter did not continue in $1"
+}
+same() { # pid tids what
+	alive "$1" || fail "$3: process $1 is gone"
+	[ "$(tids "$1")" = "$2" ] || fail "$3: thread ids changed: $2 -> $(tids "$1")"
+}
+# The patches listed for pid, from its memory.
+listed() { lup list --json "$1" | grep -o '"id": "[^"]*"' | cut -d'"' -f4 | tr '\n' ' '; }
+child_of() { # pid: its only child, once there is one
+	local i c
+	for i in $(seq 200); do
+		c=$(cat /proc/"$1"/task/*/children 2>/dev/null | tr -s ' ' '\n' | grep . | head -n 1)
+		[ -n "$c" ] && { echo "$c"; return; }
+		sleep 0.01
+	done
+	fail "process $1 has no child"
+}
+
+lup-mkpatch -t "$PROG" -o "$T/counter.lup" "$LUP_TOP/test/e2e/lup-patch-fixes/counter-fix.c"
+printf '%s\n' 'const char *word(void) { return "new"; }' >"$T/sleepers-fix.c"
+lup-mkpatch -t "$SLEEPERS" -o "$T/sleepers.lup" "$T/sleepers-fix.c"
+
+note "patched and reverted in place: same process, no dump (its start time is the same)"
+pid=$(start_target "$PROG")
+wait_word "$T/out.$pid" old
+tids0=$(tids "$pid")
+started=$(sed 's/.*) //' "/proc/$pid/stat" | awk '{ print $20 }')
+ok lup patch --json -p "$T/counter.lup" "$pid"
+grep -q '"transport": "in-place"' "$T/cmd.out" || fail "not in place: $(cat "$T/cmd.out")"
+for k in stop_ms check_ms write_ms resume_ms frozen_ms; do
+	grep -q "\"$k\": [0-9]" "$T/cmd.out" || fail "no $k in the report"
+done
+wait_word "$T/out.$pid" new
+[ "$(listed "$pid")" = "counter " ] || fail "lup list after the patch: $(listed "$pid")"
+ok lup revert --id counter "$pid"
+wait_word "$T/out.$pid" old
+[ -z "$(listed "$pid")" ] || fail "lup list after the revert: $(listed "$pid")"
+[ "$(sed 's/.*) //' "/proc/$pid/stat" | awk '{ print $20 }')" = "$started" ] || fail "recreated"
+same "$pid" "$tids0" "patch and revert"
+ok lup patch -p "$T/counter.lup" "$pid" -- --tcp-established
+grep -q "not used in place" "$T/cmd.err" || fail "criu's options not named as unused"
+wait_word "$T/out.$pid" new
+check_counter "$T/out.$pid"
+kill -9 "$pid"
+
+note "a waiting parent's waitpid reports nothing, during and after"
+parent=$(start_target "$PARENT" "$PROG")
+pid=$(child_of "$parent")
+sleep 0.1
+tids0=$(tids "$pid")
+for i in 1 2 3; do
+	ok lup patch -p "$T/counter.lup" "$pid"
+	ok lup revert --all "$pid"
+done
+ok lup patch -p "$T/counter.lup" "$pid"
+sleep 0.2
+! grep -q waitpid "$T/out.$parent" || fail "the parent saw: $(grep waitpid "$T/out.$parent")"
+grep -q ' new$' "$T/out.$parent" || fail "the child does not run the patch"
+same "$pid" "$tids0" "under a waiting parent"
+kill -9 "$pid" "$parent"
+
+note "a child of a restart loop is not restarted"
+loop=$(start_target bash -c 'while :; do "$0"; echo restarted; done' "$PROG")
+pid=$(child_of "$loop")
+ok lup patch -p "$T/counter.lup" "$pid"
+wait_word "$T/out.$loop" new
+sleep 0.2
+! grep -q restarted "$T/out.$loop" || fail "the loop restarted its child"
+[ "$(child_of "$loop")" = "$pid" ] || fail "another instance runs"
+kill -9 "$loop" "$pid"
+
+note "stdout piped to a reader outside the tree keeps flowing"
+pipe=$(start_target bash -c '"$0" | cat >"$1"' "$PROG" "$T/piped")
+pid=$(child_of "$pipe")
+wait_word "$T/piped" old
+ok lup patch -p "$T/counter.lup" "$pid"
+wait_word "$T/piped" new
+n=$(grep -c . "$T/piped"); sleep 0.2
+[ "$(grep -c . "$T/piped")" -gt "$n" ] || fail "the output stopped"
+alive "$pid" || fail "the writer died (SIGPIPE?)"
+check_counter "$T/piped"
+kill -9 "$pid" "$pipe"
+
+note "threads blocked in nanosleep, poll, epoll_wait, sem_timedwait, read, accept: no EINTR"
+pid=$(start_target "$SLEEPERS")
+for i in $(seq 300); do grep -q '^tick=.*word=old' "$T/out.$pid" && break; sleep 0.01; done
+tids0=$(tids "$pid")
+for i in $(seq 10); do
+	ok lup patch -p "$T/sleepers.lup" "$pid"
+	ok lup revert --all "$pid"
+done
+ok lup patch -p "$T/sleepers.lup" "$pid"
+sleep 0.5	# a full round of every call's timeout after the last freeze
+! grep -a FAIL "$T/out.$pid" || fail "a call saw the freezes"
+tail -n 1 "$T/out.$pid" | grep -q 'word=new' || fail "sleepers does not run the patch"
+same "$pid" "$tids0" "sleepers"
+kill -9 "$pid"
+
+note "an established TCP connection keeps working, with no option"
+pid=$(start_target "$GREETD")
+for i in $(seq 100); do grep -q listening "$T/out.$pid" && break; sleep 0.02; done
+port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$T/out.$pid")
+[ -n "$port" ] || fail "greetd did not start"
+"$CLIENT" "$port" world >"$T/client.out" 2>"$T/client.err" &
+client=$!
+track "$client"
+for i in $(seq 500); do [ "$(grep -c . "$T/client.out")" -ge 5 ] && break; sleep 0.01; done
+grep -q 'Hello, worl!$' "$T/client.out" || fail "greetd does not show its bug"
+ok lup patch -p "$GREETD_FIX" "$pid"
+for i in $(seq 500); do grep -q 'Hello, world!$' "$T/client.out" && break; sleep 0.01; done
+n=$(grep -c . "$T/client.out")
+for i in $(seq 500); do [ "$(grep -c . "$T/client.out")" -ge $((n + 5)) ] && break; sleep 0.01; done
+kill -TERM "$client"
+wait "$client" || fail "the client failed: $(cat "$T/client.err")"
+grep -q 'Hello, world!$' "$T/client.out" || fail "greetd does not run the fix"
+tr -d '#' <"$T/client.out" | check_counter /dev/stdin
+kill -9 "$pid"
+
+# lup's workers for pid still running (they carry on when lup is killed).
+workers() { pgrep -f "^lup (patch|revert) .* $1\$" || true; }
+settled() { # pid: waits until no lup works on it
+	local i
+	for i in $(seq 500); do [ -z "$(workers "$1")" ] && return 0; sleep 0.01; done
+	fail "lup's worker for $1 did not end"
+}
+# Patched or not, the process agrees with its records.
+consistent() { # pid tids what
+	local want=old
+	same "$1" "$2" "$3"
+	[ "$(listed "$1")" = "counter " ] && want=new
+	wait_word "$T/out.$1" "$want"
+}
+
+note "lup killed at any moment: the process runs on, patched or not as lup list says"
+pid=$(start_target "$PROG")
+wait_word "$T/out.$pid" old
+tids0=$(tids "$pid")
+for d in 0 0.001 0.002 0.003 0.004 0.006 0.008 0.01 0.02 0.05; do
+	for cmd in "patch -p $T/counter.lup" "revert --all"; do
+		lup $cmd "$pid" >/dev/null 2>&1 &
+		l=$!
+		sleep "$d"
+		kill -9 "$l" 2>/dev/null || true
+		wait "$l" 2>/dev/null || true
+		settled "$pid"
+		consistent "$pid" "$tids0" "lup $cmd killed after $d s"
+	done
+done
+for sig in INT TERM HUP; do
+	for cmd in "patch -p $T/counter.lup" "revert --all"; do
+		setsid lup $cmd "$pid" >"$T/sig.out" 2>&1 &
+		l=$!
+		sleep 0.001
+		kill -"$sig" -- -"$l" 2>/dev/null || true
+		wait "$l" 2>/dev/null || true
+		settled "$pid"
+		consistent "$pid" "$tids0" "SIG$sig to lup $cmd"
+	done
+done
+check_counter "$T/out.$pid"
+kill -9 "$pid"
+
+note "a seccomp-filtered process (mmap, mprotect, munmap denied to it) is patched"
+pid=$(start_target "$PROG" seccomp)
+wait_word "$T/out.$pid" old
+grep -q '^Seccomp:[[:space:]]*2' "/proc/$pid/status" || fail "no seccomp filter"
+ok lup patch -p "$T/counter.lup" "$pid"
+wait_word "$T/out.$pid" new
+ok lup revert --all "$pid"
+wait_word "$T/out.$pid" old
+check_counter "$T/out.$pid"
+kill -9 "$pid"
+
+note "a process in other pid and mount namespaces, by its host PID"
+mkdir -p "$T/ns"
+nsroot=$(start_target unshare --pid --mount --fork --mount-proc sh -c \
+	'mount -t tmpfs lup "$0" && cp "$1" "$0/prog" && exec "$0/prog"' "$T/ns" "$PROG")
+pid=$(child_of "$nsroot")
+wait_word "$T/out.$nsroot" old
+[ ! -e "$T/ns/prog" ] || fail "the binary is visible on the host"
+ok lup patch -p "$T/counter.lup" "$pid"
+wait_word "$T/out.$nsroot" new
+[ "$(listed "$pid")" = "counter " ] || fail "lup list of the namespaced process"
+ok lup revert --all "$pid"
+wait_word "$T/out.$nsroot" old
+kill -9 "$pid" "$nsroot"
+
+note "a binary replaced on disk: the file mapped is the one patched"
+mkdir -p "$T/bin"
+cp "$PROG" "$T/bin/prog"
+pid=$(start_target "$T/bin/prog")
+wait_word "$T/out.$pid" old
+cp "$PARENT" "$T/bin/other" && mv "$T/bin/other" "$T/bin/prog"	# another file at that path
+ok lup patch -p "$T/counter.lup" "$pid"
+wait_word "$T/out.$pid" new
+kill -9 "$pid"
+
+note "a process traced by another is refused, naming the tracer"
+pid=$(start_target "$PROG")
+wait_word "$T/out.$pid" old
+"$HOLD" "$pid" >"$T/hold.out" &
+holder=$!
+track "$holder"
+for i in $(seq 300); do grep -q '^held ' "$T/hold.out" && break; sleep 0.01; done
+run lup patch -p "$T/counter.lup" "$pid"
+[ "$rc" = 5 ] || fail "a traced process: exit $rc, expected 5"
+grep -q "traced by process $holder" "$T/cmd.err" || fail "the tracer $holder is not named"
+kill "$holder"; wait "$holder" 2>/dev/null || true
+wait_word "$T/out.$pid" old
+
+note "a stopped process stays stopped, and runs the patch once continued"
+kill -STOP "$pid"
+sleep 0.05
+ok lup patch -p "$T/counter.lup" "$pid"
+sleep 0.1
+[ "$(awk '{ print $3 }' "/proc/$pid/stat")" = T ] || fail "the process runs after the patch"
+kill -CONT "$pid"
+wait_word "$T/out.$pid" new
+check_counter "$T/out.$pid"
+
+note "patched in place, checkpointed, restored: listed and reverted; and the other way round"
+tids0=$(tids "$pid")
+criu_dump "$pid" "$T/img"
+ok lup-rewrite --list -D "$T/img"
+grep -q counter "$T/cmd.out" || fail "the images do not list the patch"
+criu_restore "$T/img"
+wait_word "$T/out.$pid" new
+[ "$(listed "$pid")" = "counter " ] || fail "lup list after the restore"
+ok lup revert --all "$pid"
+wait_word "$T/out.$pid" old
+ok lup patch --checkpoint -p "$T/counter.lup" "$pid"
+wait_word "$T/out.$pid" new
+ok lup revert --id counter "$pid"
+grep -q "reverted in place" "$T/cmd.err" || fail "not reverted in place"
+wait_word "$T/out.$pid" old
+same "$pid" "$tids0" "across the transports"
+check_counter "$T/out.$pid"
+kill -9 "$pid"
+echo PASS
