@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# make demo: patches greetd, a running TCP server with a visible bug, live with `lup patch`,
-# and shows its replies before and after over the same open connection, its PID and its
-# request counter (both continue), and the time each step took. Exit 1 if it did not work.
+# make demo: patches greetd, a running TCP server with a visible bug, live with `lup patch`
+# (in place: stopped for a moment, written into, resumed), and shows its replies before
+# and after over the same open connection, its PID and its request counter (both
+# continue), how long it was frozen, and the same with --checkpoint (through CRIU) for
+# comparison. Exit 1 if it did not work.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,9 +53,12 @@ ask lup
 ask criu
 before=$reply
 
-say "Patching it live: lup patch -p greetd-fix.lup $pid -- --tcp-established"
-"$build/lup" patch -p "$patch" "$pid" -- --tcp-established 2>&1 | sed 's/^/  /' ||
-	die "lup patch failed"
+say "Patching it live, in place: lup patch -p greetd-fix.lup $pid"
+"$build/lup" patch --json -p "$patch" "$pid" 2>"$work/lup.err" >"$work/lup.json" ||
+	{ sed 's/^/  /' "$work/lup.err"; die "lup patch failed"; }
+sed 's/^/  /' "$work/lup.err"
+frozen=$(sed -n 's/.*"frozen_ms": \([0-9.]*\).*/\1/p' "$work/lup.json")
+echo "  greetd was frozen for $frozen ms"
 
 say "After: the same server, over the same connection, keeps the whole name"
 ask world
@@ -73,4 +78,12 @@ n_before=${before%% *}; n_after=${after1%% *}
 [ "$before" = "${n_before} Hello, cri!" ] || die "greetd did not show its bug before the patch"
 [ "$after" = "${after%% *} Hello, criu!" ] || die "greetd does not run the fix"
 [[ $new == *"Hello, newcomer!" ]] || die "a new connection does not get the fix"
+say "For comparison, through a checkpoint: revert, then patch again with --checkpoint"
+"$build/lup" revert --all "$pid" 2>/dev/null || die "lup revert failed"
+"$build/lup" patch --checkpoint --json -p "$patch" "$pid" -- --tcp-established \
+	2>"$work/ck.err" >"$work/ck.json" || { sed 's/^/  /' "$work/ck.err"; die "lup patch --checkpoint failed"; }
+echo "  frozen for $(sed -n 's/.*"frozen_ms": \([0-9.]*\).*/\1/p' "$work/ck.json") ms through a checkpoint (criu dump, rewrite, criu restore)"
+[ -d "/proc/$pid" ] || die "greetd (PID $pid) is gone"
+new=$(bash -c 'exec 3<>/dev/tcp/127.0.0.1/$0; echo again >&3; IFS= read -r -t 10 r <&3; echo "$r"' "$port")
+[[ $new == *"Hello, again!" ]] || die "greetd does not run the fix after --checkpoint"
 say "Demo done: greetd was fixed without a restart"
