@@ -78,3 +78,43 @@ last_counter() { tail -n 1 "$T/out.$1" | awk '{ print $1 }'; }
 
 # Threads of a live process, sorted.
 tids() { ls "/proc/$1/task" | sort -n | tr '\n' ' '; }
+
+# Traces tid with test/tools/ptrace-hold, as a debugger would, until killed: $holder.
+hold_trace() { # tid
+	"$LUP_BUILD/test/tools/ptrace-hold" "$1" >"$T/hold.out" &
+	holder=$!
+	track "$holder"
+	local i
+	for i in $(seq 300); do grep -q '^held ' "$T/hold.out" && return 0; sleep 0.01; done
+	fail "ptrace-hold did not attach to $1"
+}
+
+# Starts greetd (patches/demo/greetd.c) and a client asking it over one TCP connection:
+# $pid and $client. greetd shows its bug.
+start_greetd_client() {
+	local i port
+	pid=$(start_target "$LUP_BUILD/patches/demo/greetd")
+	for i in $(seq 100); do grep -q listening "$T/out.$pid" && break; sleep 0.02; done
+	port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$T/out.$pid")
+	[ -n "$port" ] || fail "greetd did not start"
+	"$LUP_BUILD/test/progs/lup-tcp-client" "$port" world >"$T/client.out" 2>"$T/client.err" &
+	client=$!
+	track "$client"
+	for i in $(seq 500); do [ "$(grep -c . "$T/client.out")" -ge 5 ] && break; sleep 0.01; done
+	grep -q 'Hello, worl!$' "$T/client.out" || fail "greetd does not show its bug"
+}
+
+# After the fix: the same connection gets the fixed reply and more, the client succeeded,
+# greetd's request counter went on.
+check_greetd_client() {
+	local i n
+	for i in $(seq 500); do grep -q 'Hello, world!$' "$T/client.out" && break; sleep 0.01; done
+	n=$(grep -c . "$T/client.out")
+	for i in $(seq 500); do [ "$(grep -c . "$T/client.out")" -ge $((n + 5)) ] && break; sleep 0.01; done
+	kill -TERM "$client"
+	wait "$client" || fail "the client failed: $(cat "$T/client.err")"
+	alive "$pid" || fail "greetd is gone"
+	grep -q 'Hello, world!$' "$T/client.out" || fail "greetd does not run the fix"
+	tr -d '#' <"$T/client.out" | awk '$1 != prev + 1 && NR > 1 { bad = 1 } { prev = $1 }
+		END { exit bad }' || fail "greetd's request counter did not continue"
+}

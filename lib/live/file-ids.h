@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "live/proc-maps.h"
+#include "live/proc.h"
 
 /* The ELF files live processes map, open, by (device, inode): one per tree or per dump. */
 struct lup_file_ids;

@@ -1,5 +1,4 @@
 /* Freezing a live process with libcompel: stop every thread, record its registers, thaw. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -15,6 +14,7 @@
 
 #include "live/freeze-priv.h"
 #include "live/freeze.h"
+#include "live/proc.h"
 #include "util/log.h"
 
 /* The kernel's own restart codes (include/linux/errno.h), never seen by a program. */
@@ -201,33 +201,34 @@ static int stop_thread(struct lup_frozen *f, pid_t tid)
 	return 1;
 }
 
+/* A pass over the threads: those not seen yet are stopped and counted. */
+struct pass {
+	struct lup_frozen *f;
+	size_t nr_new;
+};
+
+static int stop_new(void *arg, pid_t tid)
+{
+	struct pass *p = arg;
+	int ret;
+
+	if (is_known(p->f, tid))
+		return 0;
+	ret = stop_thread(p->f, tid);
+	p->nr_new += ret > 0;
+	return ret < 0 ? ret : 0;
+}
+
 /* One pass over /proc/PID/task: stops the threads not seen yet; *nr_new of them. */
 static int stop_pass(struct lup_frozen *f, size_t *nr_new)
 {
-	char path[64];
-	struct dirent *de;
-	int ret = 0;
-	DIR *d;
+	struct pass p = { .f = f };
+	int ret = lup_proc_tasks(f->pid, stop_new, &p);
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)f->pid);
-	d = opendir(path);
-	if (!d) {
-		ret = -errno;
-		pr_err("process %d: cannot list threads: %s", (int)f->pid, strerror(errno));
-		return ret == -ENOENT ? -ESRCH : ret;
-	}
-	*nr_new = 0;
-	while (ret >= 0 && (de = readdir(d))) {
-		pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
-
-		if (tid <= 0 || is_known(f, tid))
-			continue;
-		ret = stop_thread(f, tid);
-		if (ret > 0)
-			(*nr_new)++;
-	}
-	closedir(d);
-	return ret < 0 ? ret : 0;
+	*nr_new = p.nr_new;
+	if (ret == -ENOENT)
+		pr_err("process %d: gone", (int)f->pid);
+	return ret == -ENOENT ? -ESRCH : ret;
 }
 
 /* Every thread, until a pass finds no new one (only running threads create threads). */
@@ -339,8 +340,15 @@ static int open_mem(struct lup_frozen *f)
 	return 0;
 }
 
+static int count_task(void *arg, pid_t tid)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
 static int check_target(pid_t pid)
 {
+	int nr = 0;
 	char st;
 
 	if (pid <= 0 || pid == getpid()) {
@@ -352,23 +360,10 @@ static int check_target(pid_t pid)
 		pr_err("process %d: no such process", (int)pid);
 		return -ESRCH;
 	}
-	if (st == 'Z' || st == 'X') {
-		/* A dead leader with live threads is fine; a dead process is not. */
-		char path[64];
-		DIR *d;
-		struct dirent *de;
-		int nr = 0;
-
-		snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-		d = opendir(path);
-		while (d && (de = readdir(d)))
-			nr += de->d_name[0] != '.';
-		if (d)
-			closedir(d);
-		if (nr <= 1) {
-			pr_err("process %d: is a zombie", (int)pid);
-			return -ESRCH;
-		}
+	/* A dead leader with live threads is fine; a dead process is not. */
+	if ((st == 'Z' || st == 'X') && (lup_proc_tasks(pid, count_task, &nr) || nr <= 1)) {
+		pr_err("process %d: is a zombie", (int)pid);
+		return -ESRCH;
 	}
 	return 0;
 }

@@ -1,5 +1,4 @@
 /* The process tree under a pid, read from /proc, and waiting for its pids to be free after a dump. */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "live/live-priv.h"
+#include "live/proc.h"
 #include "util/log.h"
 
 static int tree_add(struct lup_live_tree *t, pid_t pid)
@@ -23,40 +23,36 @@ static int tree_add(struct lup_live_tree *t, pid_t pid)
 	return 0;
 }
 
+/* The process whose threads' children are being added. */
+struct parent {
+	struct lup_live_tree *t;
+	pid_t pid;
+};
+
 /* Adds the children listed in /proc/PID/task/TID/children. */
-static int add_children_of_task(struct lup_live_tree *t, pid_t pid, const char *tid)
+static int add_children_of_task(void *arg, pid_t tid)
 {
-	char path[300];
+	struct parent *p = arg;
+	char path[64];
 	long child;
 	int ret = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%s/children", (int)pid, tid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)p->pid, (int)tid);
 	f = fopen(path, "r");
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;	/* the thread just ended */
 	while (!ret && fscanf(f, "%ld", &child) == 1)
-		ret = tree_add(t, (pid_t)child);
+		ret = tree_add(p->t, (pid_t)child);
 	fclose(f);
 	return ret;
 }
 
 static int add_children(struct lup_live_tree *t, pid_t pid)
 {
-	char path[32];
-	struct dirent *de;
-	int ret = 0;
-	DIR *dir;
+	struct parent p = { t, pid };
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	dir = opendir(path);
-	if (!dir)
-		return -errno;
-	while (!ret && (de = readdir(dir)))
-		if (de->d_name[0] != '.')
-			ret = add_children_of_task(t, pid, de->d_name);
-	closedir(dir);
-	return ret;
+	return lup_proc_tasks(pid, add_children_of_task, &p);
 }
 
 int lup_live_tree_read(pid_t pid, struct lup_live_tree *t)

@@ -5,7 +5,6 @@
  * /proc/PID/root (the process's own root: a container's files), and, when the caller
  * has stopped them with ptrace, the threads' registers.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -176,36 +175,18 @@ int lup_view_live_add_thread(struct lup_view *v, pid_t tid, const struct user_re
 	return lup_view_add_thread(v, &t);
 }
 
-/* Every thread of /proc/PID/task, ptrace-stopped by the caller: PTRACE_GETREGS. */
-static int add_stopped_threads(struct lup_view *v)
+/* A thread ptrace-stopped by the caller: PTRACE_GETREGS. */
+static int add_stopped_thread(void *arg, pid_t tid)
 {
 	struct user_regs_struct regs;
-	struct dirent *de;
-	char path[64];
-	int ret = 0;
-	DIR *d;
 
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)v->pid);
-	d = opendir(path);
-	if (!d) {
-		ret = -errno;
-		pr_err("%s: %s", path, strerror(errno));
+	if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) < 0) {
+		int ret = -errno;
+
+		pr_err("thread %d: PTRACE_GETREGS: %s", tid, strerror(errno));
 		return ret;
 	}
-	while (!ret && (de = readdir(d))) {
-		pid_t tid = atoi(de->d_name);
-
-		if (de->d_name[0] == '.')
-			continue;
-		if (ptrace(PTRACE_GETREGS, tid, NULL, &regs) < 0) {
-			ret = -errno;
-			pr_err("thread %d: PTRACE_GETREGS: %s", tid, strerror(errno));
-		} else {
-			ret = lup_view_live_add_thread(v, tid, &regs);
-		}
-	}
-	closedir(d);
-	return ret;
+	return lup_view_live_add_thread(arg, tid, &regs);
 }
 
 static int open_mem(struct lup_view *v)
@@ -247,7 +228,7 @@ int lup_view_live(pid_t pid, struct lup_file_ids *ids, unsigned flags, struct lu
 	if (!ret)
 		find_exe(v);
 	if (!ret && (flags & LUP_VIEW_LIVE_STOPPED))
-		ret = add_stopped_threads(v);
+		ret = lup_proc_tasks(pid, add_stopped_thread, v);
 	if (ret)
 		lup_view_free(v);
 	return ret;

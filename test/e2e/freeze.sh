@@ -12,7 +12,6 @@
 source "$(dirname "$0")/../lib.sh"
 
 PROBE=$LUP_BUILD/test/tools/freeze-probe
-HOLD=$LUP_BUILD/test/tools/ptrace-hold
 PROG=$LUP_BUILD/test/progs/sleepers
 
 # A key=value of the last "tick=" line of pid.
@@ -96,10 +95,7 @@ no_fail "$pid" "signal"
 same "$pid" "signal"
 
 note "a process traced by another is refused, naming the tracer"
-"$HOLD" "$pid" >"$T/hold.out" &
-holder=$!
-track "$holder"
-for i in $(seq 300); do grep -q '^held ' "$T/hold.out" && break; sleep 0.01; done
+hold_trace "$pid"
 rc=0
 "$PROBE" -m "$pid" >"$T/traced.out" 2>"$T/traced.err" || rc=$?
 sed 's/^/  | /' "$T/traced.err"
@@ -112,10 +108,7 @@ same "$pid" "traced"
 
 note "a tracer on the last thread: the threads stopped before it run on, none sees EINTR"
 last=$(echo $tids0 | tr ' ' '\n' | tail -n 1)
-"$HOLD" "$last" >"$T/hold.out" &
-holder=$!
-track "$holder"
-for i in $(seq 300); do grep -q '^held ' "$T/hold.out" && break; sleep 0.01; done
+hold_trace "$last"
 rc=0
 "$PROBE" -m "$pid" >"$T/traced.out" 2>"$T/traced.err" || rc=$?
 sed 's/^/  | /' "$T/traced.err"

@@ -16,10 +16,7 @@ source "$(dirname "$0")/../lib.sh"
 PROG=$LUP_BUILD/test/progs/lup-counter
 PARENT=$LUP_BUILD/test/progs/waiting-parent
 SLEEPERS=$LUP_BUILD/test/progs/sleepers
-HOLD=$LUP_BUILD/test/tools/ptrace-hold
-GREETD=$LUP_BUILD/patches/demo/greetd
 GREETD_FIX=$LUP_BUILD/patches/demo/greetd-fix.lup
-CLIENT=$LUP_BUILD/test/progs/lup-tcp-client
 export CRIU
 
 # Runs a lup command; its exit status in $rc, stderr shown indented.
@@ -139,23 +136,9 @@ same "$pid" "$tids0" "sleepers"
 kill -9 "$pid"
 
 note "an established TCP connection keeps working, with no option"
-pid=$(start_target "$GREETD")
-for i in $(seq 100); do grep -q listening "$T/out.$pid" && break; sleep 0.02; done
-port=$(sed -n 's/.*listening on 127.0.0.1:\([0-9]*\).*/\1/p' "$T/out.$pid")
-[ -n "$port" ] || fail "greetd did not start"
-"$CLIENT" "$port" world >"$T/client.out" 2>"$T/client.err" &
-client=$!
-track "$client"
-for i in $(seq 500); do [ "$(grep -c . "$T/client.out")" -ge 5 ] && break; sleep 0.01; done
-grep -q 'Hello, worl!$' "$T/client.out" || fail "greetd does not show its bug"
+start_greetd_client
 ok lup patch -p "$GREETD_FIX" "$pid"
-for i in $(seq 500); do grep -q 'Hello, world!$' "$T/client.out" && break; sleep 0.01; done
-n=$(grep -c . "$T/client.out")
-for i in $(seq 500); do [ "$(grep -c . "$T/client.out")" -ge $((n + 5)) ] && break; sleep 0.01; done
-kill -TERM "$client"
-wait "$client" || fail "the client failed: $(cat "$T/client.err")"
-grep -q 'Hello, world!$' "$T/client.out" || fail "greetd does not run the fix"
-tr -d '#' <"$T/client.out" | check_counter /dev/stdin
+check_greetd_client
 kill -9 "$pid"
 
 # lup's workers for pid still running (they carry on when lup is killed).
@@ -240,10 +223,7 @@ kill -9 "$pid"
 note "a process traced by another is refused, naming the tracer"
 pid=$(start_target "$PROG")
 wait_word "$T/out.$pid" old
-"$HOLD" "$pid" >"$T/hold.out" &
-holder=$!
-track "$holder"
-for i in $(seq 300); do grep -q '^held ' "$T/hold.out" && break; sleep 0.01; done
+hold_trace "$pid"
 run lup patch -p "$T/counter.lup" "$pid"
 [ "$rc" = 5 ] || fail "a traced process: exit $rc, expected 5"
 grep -q "traced by process $holder" "$T/cmd.err" || fail "the tracer $holder is not named"

@@ -1,4 +1,5 @@
-/* /proc/PID/maps read into a table. */
+/* /proc/PID/maps read into a table, and the threads of /proc/PID/task. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -10,7 +11,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
-#include "live/proc-maps.h"
+#include "live/proc.h"
 
 #define MAX_MAPS 1000000		/* far above the kernel's default vm.max_map_count */
 
@@ -94,4 +95,29 @@ void lup_proc_maps_free(struct lup_proc_maps *m)
 		free(m->m[i].name);
 	free(m->m);
 	*m = (struct lup_proc_maps){ 0 };
+}
+
+int lup_proc_tasks(pid_t pid, int (*fn)(void *arg, pid_t tid), void *arg)
+{
+	struct dirent *de;
+	char path[64];
+	int ret = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d) {
+		ret = -errno;
+		if (ret != -ENOENT)
+			pr_err("%s: %s", path, strerror(errno));
+		return ret;
+	}
+	while (!ret && (de = readdir(d))) {
+		pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
+
+		if (tid > 0)
+			ret = fn(arg, tid);
+	}
+	closedir(d);
+	return ret;
 }

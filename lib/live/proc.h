@@ -1,6 +1,6 @@
-/* A live process's mappings from /proc/PID/maps. */
-#ifndef LUP_PROC_MAPS_H
-#define LUP_PROC_MAPS_H
+/* Reading a live process from /proc: its mappings, its threads. */
+#ifndef LUP_LIVE_PROC_H
+#define LUP_LIVE_PROC_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -22,5 +22,12 @@ struct lup_proc_maps {
 /* -ENOENT, not reported, when the process is gone; other errors reported. */
 int lup_proc_maps_read(pid_t pid, struct lup_proc_maps *out);
 void lup_proc_maps_free(struct lup_proc_maps *m);
+
+/*
+ * Calls fn for each thread of pid listed in /proc/PID/task, until it returns non-zero
+ * (returned then). -ENOENT, not reported, when the process is gone; other errors
+ * reported.
+ */
+int lup_proc_tasks(pid_t pid, int (*fn)(void *arg, pid_t tid), void *arg);
 
 #endif
