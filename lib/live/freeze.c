@@ -207,7 +207,7 @@ struct pass {
 	size_t nr_new;
 };
 
-static int stop_new(void *arg, pid_t tid)
+static int stop_new(void *arg, pid_t pid, pid_t tid)
 {
 	struct pass *p = arg;
 	int ret;
@@ -340,7 +340,7 @@ static int open_mem(struct lup_frozen *f)
 	return 0;
 }
 
-static int count_task(void *arg, pid_t tid)
+static int count_task(void *arg, pid_t pid, pid_t tid)
 {
 	(*(int *)arg)++;
 	return 0;

@@ -23,36 +23,27 @@ static int tree_add(struct lup_live_tree *t, pid_t pid)
 	return 0;
 }
 
-/* The process whose threads' children are being added. */
-struct parent {
-	struct lup_live_tree *t;
-	pid_t pid;
-};
-
-/* Adds the children listed in /proc/PID/task/TID/children. */
-static int add_children_of_task(void *arg, pid_t tid)
+/* Adds to the tree arg the children listed in /proc/PID/task/TID/children. */
+static int add_children_of_task(void *arg, pid_t pid, pid_t tid)
 {
-	struct parent *p = arg;
 	char path[64];
 	long child;
 	int ret = 0;
 	FILE *f;
 
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)p->pid, (int)tid);
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid, (int)tid);
 	f = fopen(path, "r");
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;	/* the thread just ended */
 	while (!ret && fscanf(f, "%ld", &child) == 1)
-		ret = tree_add(p->t, (pid_t)child);
+		ret = tree_add(arg, (pid_t)child);
 	fclose(f);
 	return ret;
 }
 
 static int add_children(struct lup_live_tree *t, pid_t pid)
 {
-	struct parent p = { t, pid };
-
-	return lup_proc_tasks(pid, add_children_of_task, &p);
+	return lup_proc_tasks(pid, add_children_of_task, t);
 }
 
 int lup_live_tree_read(pid_t pid, struct lup_live_tree *t)

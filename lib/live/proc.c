@@ -97,7 +97,7 @@ void lup_proc_maps_free(struct lup_proc_maps *m)
 	*m = (struct lup_proc_maps){ 0 };
 }
 
-int lup_proc_tasks(pid_t pid, int (*fn)(void *arg, pid_t tid), void *arg)
+int lup_proc_tasks(pid_t pid, int (*fn)(void *arg, pid_t pid, pid_t tid), void *arg)
 {
 	struct dirent *de;
 	char path[64];
@@ -116,7 +116,7 @@ int lup_proc_tasks(pid_t pid, int (*fn)(void *arg, pid_t tid), void *arg)
 		pid_t tid = (pid_t)strtol(de->d_name, NULL, 10);
 
 		if (tid > 0)
-			ret = fn(arg, tid);
+			ret = fn(arg, pid, tid);
 	}
 	closedir(d);
 	return ret;

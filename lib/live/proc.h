@@ -28,6 +28,6 @@ void lup_proc_maps_free(struct lup_proc_maps *m);
  * (returned then). -ENOENT, not reported, when the process is gone; other errors
  * reported.
  */
-int lup_proc_tasks(pid_t pid, int (*fn)(void *arg, pid_t tid), void *arg);
+int lup_proc_tasks(pid_t pid, int (*fn)(void *arg, pid_t pid, pid_t tid), void *arg);
 
 #endif

@@ -176,7 +176,7 @@ int lup_view_live_add_thread(struct lup_view *v, pid_t tid, const struct user_re
 }
 
 /* A thread ptrace-stopped by the caller: PTRACE_GETREGS. */
-static int add_stopped_thread(void *arg, pid_t tid)
+static int add_stopped_thread(void *arg, pid_t pid, pid_t tid)
 {
 	struct user_regs_struct regs;
 

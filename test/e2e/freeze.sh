@@ -94,13 +94,18 @@ thawing=$(sed -n 's/^thawing //p' "$T/sig.out")
 no_fail "$pid" "signal"
 same "$pid" "signal"
 
+# With tid traced by ptrace-hold, a freeze of pid is refused with a message matching $3.
+refused_traced() { # pid tid message
+	hold_trace "$2"
+	rc=0
+	"$PROBE" -m "$1" >"$T/traced.out" 2>"$T/traced.err" || rc=$?
+	sed 's/^/  | /' "$T/traced.err"
+	[ "$rc" != 0 ] || fail "a process with traced thread $2 was frozen"
+	grep -q "$3 $holder (ptrace-hold)" "$T/traced.err" || fail "the refusal does not name tracer $holder"
+}
+
 note "a process traced by another is refused, naming the tracer"
-hold_trace "$pid"
-rc=0
-"$PROBE" -m "$pid" >"$T/traced.out" 2>"$T/traced.err" || rc=$?
-sed 's/^/  | /' "$T/traced.err"
-[ "$rc" != 0 ] || fail "a traced process was frozen"
-grep -q "traced by process $holder (ptrace-hold)" "$T/traced.err" || fail "the refusal does not name the tracer $holder"
+refused_traced "$pid" "$pid" "traced by process"
 ! grep -q '^frozen' "$T/traced.out" || fail "frozen anyway"
 kill "$holder"; wait "$holder" 2>/dev/null || true
 wait_lines "$pid" 3
@@ -108,12 +113,7 @@ same "$pid" "traced"
 
 note "a tracer on the last thread: the threads stopped before it run on, none sees EINTR"
 last=$(echo $tids0 | tr ' ' '\n' | tail -n 1)
-hold_trace "$last"
-rc=0
-"$PROBE" -m "$pid" >"$T/traced.out" 2>"$T/traced.err" || rc=$?
-sed 's/^/  | /' "$T/traced.err"
-[ "$rc" != 0 ] || fail "a process with a traced thread was frozen"
-grep -q "thread $last is traced by process $holder (ptrace-hold)" "$T/traced.err" || fail "the refusal does not name thread $last and tracer $holder"
+refused_traced "$pid" "$last" "thread $last is traced by process"
 kill "$holder"; wait "$holder" 2>/dev/null || true
 sleep 0.5
 wait_lines "$pid" 3
