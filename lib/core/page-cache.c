@@ -14,24 +14,28 @@
 
 #define CACHE_PAGES 128
 
-struct cached_page {
-	uint64_t vaddr;
-	bool valid;
-	uint8_t data[LUP_PAGE_SIZE];
-};
-
+/*
+ * The slots' state apart from their pages: a new cache touches none of its pages (they
+ * are half a megabyte, and a view is made inside a freeze).
+ */
 struct lup_page_cache {
 	lup_page_fill_fn fill;
 	void *arg;
-	struct cached_page pages[CACHE_PAGES];
+	uint64_t vaddr[CACHE_PAGES];
+	bool valid[CACHE_PAGES];
+	uint8_t (*data)[LUP_PAGE_SIZE];		/* CACHE_PAGES pages, malloc'ed */
 };
 
 int lup_page_cache_new(lup_page_fill_fn fill, void *arg, struct lup_page_cache **out)
 {
 	struct lup_page_cache *c = calloc(1, sizeof(*c));
 
-	if (!c)
+	if (c)
+		c->data = malloc(CACHE_PAGES * sizeof(*c->data));
+	if (!c || !c->data) {
+		free(c);
 		return -ENOMEM;
+	}
 	c->fill = fill;
 	c->arg = arg;
 	*out = c;
@@ -41,18 +45,18 @@ int lup_page_cache_new(lup_page_fill_fn fill, void *arg, struct lup_page_cache *
 /* The page at vaddr (page aligned), from the cache or filled into it. */
 static int get_page(struct lup_page_cache *c, uint64_t vaddr, const uint8_t **data)
 {
-	struct cached_page *p = &c->pages[(vaddr / LUP_PAGE_SIZE) % CACHE_PAGES];
+	size_t i = (vaddr / LUP_PAGE_SIZE) % CACHE_PAGES;
 	int ret;
 
-	if (!p->valid || p->vaddr != vaddr) {
-		p->valid = false;
-		ret = c->fill(c->arg, vaddr, p->data);
+	if (!c->valid[i] || c->vaddr[i] != vaddr) {
+		c->valid[i] = false;
+		ret = c->fill(c->arg, vaddr, c->data[i]);
 		if (ret)
 			return ret;
-		p->vaddr = vaddr;
-		p->valid = true;
+		c->vaddr[i] = vaddr;
+		c->valid[i] = true;
 	}
-	*data = p->data;
+	*data = c->data[i];
 	return 0;
 }
 
@@ -76,5 +80,7 @@ int lup_page_cache_read(struct lup_page_cache *c, uint64_t addr, void *buf, size
 
 void lup_page_cache_free(struct lup_page_cache *c)
 {
+	if (c)
+		free(c->data);
 	free(c);
 }

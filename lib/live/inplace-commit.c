@@ -1,8 +1,8 @@
 /*
  * The in-place transport's commit: a plan of the core carried into a frozen process.
- * Each new mapping is made by a remote mmap (MAP_FIXED_NOREPLACE, read-write), filled
- * through /proc/PID/mem and given its final protection (never writable and executable
- * at once); the writes (a patch's jumps last) go through /proc/PID/mem over what they
+ * Each run of new mappings that follow each other is made by one remote mmap
+ * (MAP_FIXED_NOREPLACE, read-write), each filled through /proc/PID/mem and given its
+ * final protection (never writable and executable at once); the writes (a patch's jumps last) go through /proc/PID/mem over what they
  * replace, which is kept; the unmaps go last, a patch's record before its code. A failure
  * of a mapping or a write undoes everything done: all of it is in place or none of it.
  * An unmap does not fail for a range lup mapped; should one, the others still go, so
@@ -62,21 +62,39 @@ static int unmap(struct lup_frozen *f, uint64_t start, uint64_t end)
 	return remote(f, SYS_munmap, a, 0, "munmap", start);
 }
 
-static int add_map(struct lup_frozen *f, const struct lup_plan_map *m)
+/* Fills m (mapped read-write) and gives it its protection. */
+static int fill_map(struct lup_frozen *f, const struct lup_plan_map *m)
 {
-	const unsigned long mm[6] = { m->start, m->end - m->start, PROT_READ | PROT_WRITE,
+	const unsigned long mp[6] = { m->start, m->end - m->start, m->prot };
+	int ret = lup_frozen_write(f, m->start, m->data, m->len);
+
+	if (!ret && m->prot != (PROT_READ | PROT_WRITE))
+		ret = remote(f, SYS_mprotect, mp, 0, "mprotect", m->start);
+	return ret;
+}
+
+/*
+ * The maps from first on that follow each other with no gap (a patch's image and its
+ * record), mapped by one remote mmap: *nr of them.
+ */
+static int add_maps(struct lup_frozen *f, const struct lup_plan *plan, size_t first, size_t *nr)
+{
+	const struct lup_plan_map *m = &plan->maps[first];
+	uint64_t end = m->end;
+	size_t n = 1, i;
+	int ret;
+
+	while (first + n < plan->nr_maps && plan->maps[first + n].start == end)
+		end = plan->maps[first + n++].end;
+	const unsigned long mm[6] = { m->start, end - m->start, PROT_READ | PROT_WRITE,
 				      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
 				      (unsigned long)-1, 0 };
-	const unsigned long mp[6] = { m->start, m->end - m->start, m->prot };
-	int ret = remote(f, SYS_mmap, mm, m->start, "mmap", m->start);
-
-	if (ret)
-		return ret;
-	ret = lup_frozen_write(f, m->start, m->data, m->len);
-	if (!ret)
-		ret = remote(f, SYS_mprotect, mp, 0, "mprotect", m->start);
-	if (ret)
-		unmap(f, m->start, m->end);
+	ret = remote(f, SYS_mmap, mm, m->start, "mmap", m->start);
+	for (i = 0; !ret && i < n; i++)
+		ret = fill_map(f, &plan->maps[first + i]);
+	if (ret && i)
+		unmap(f, m->start, end);
+	*nr = n;
 	return ret;
 }
 
@@ -133,8 +151,12 @@ int lup_inplace_commit(struct lup_frozen *f, const struct lup_plan *plan)
 	c.saved = calloc(plan->nr_writes + 1, sizeof(*c.saved));
 	if (!c.saved)
 		return -ENOMEM;
-	for (; !ret && c.nr_mapped < plan->nr_maps; c.nr_mapped += !ret)
-		ret = add_map(f, &plan->maps[c.nr_mapped]);
+	while (!ret && c.nr_mapped < plan->nr_maps) {
+		size_t nr;
+
+		ret = add_maps(f, plan, c.nr_mapped, &nr);
+		c.nr_mapped += ret ? 0 : nr;
+	}
 	while (!ret && c.nr_written < plan->nr_writes)
 		ret = write_one(&c, &plan->writes[c.nr_written]);
 	if (ret)
