@@ -7,7 +7,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +18,6 @@
 #include <unistd.h>
 
 #include "arch/x86/regs.h"
-#include "core/elf-file.h"
 #include "core/page-cache.h"
 #include "core/view.h"
 #include "live/file-ids.h"
