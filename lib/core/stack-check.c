@@ -204,24 +204,15 @@ static int walk(unw_addr_space_t as, struct unwind_src *src, pid_t pid, pid_t ti
 }
 
 /*
- * Unwinds the thread of src, checking its ip and every return address. 0 or
- * -LUP_EBUSY (reported), -ENOMEM; *complete is false when the chain stopped before its
- * outermost frame or crossed a frame without unwind info (libunwind then guesses).
+ * Unwinds the thread of src in as, checking its ip and every return address. 0 or
+ * -LUP_EBUSY (reported); *complete is false when the chain stopped before its outermost
+ * frame or crossed a frame without unwind info (libunwind then guesses).
  */
-static int stack_walk(struct unwind_src *src, pid_t pid, pid_t tid,
+static int stack_walk(unw_addr_space_t as, struct unwind_src *src, pid_t pid, pid_t tid,
 		      const struct lup_range *ranges, size_t nr, bool *complete)
 {
-	unw_addr_space_t as = unw_create_addr_space(&accessors, 0);
-	int ret;
-
 	*complete = false;
-	if (!as) {
-		pr_err("process %d thread %d: cannot set up libunwind", pid, tid);
-		return -ENOMEM;
-	}
-	ret = walk(as, src, pid, tid, ranges, nr, complete);
-	unw_destroy_addr_space(as);
-	return ret;
+	return walk(as, src, pid, tid, ranges, nr, complete);
 }
 
 /* Checks every 8-byte word of [sp, end) against the ranges. */
@@ -249,13 +240,13 @@ static int stack_scan(struct lup_view *v, uint64_t sp, uint64_t end, pid_t tid,
 	return 0;
 }
 
-static int check_thread(struct lup_view *v, const struct lup_view_thread *t,
+static int check_thread(unw_addr_space_t as, struct lup_view *v, const struct lup_view_thread *t,
 			const struct lup_range *ranges, size_t nr)
 {
 	struct unwind_src u = { .regs = t->regs, .v = v };
 	const struct lup_view_map *stack;
 	bool complete;
-	int ret = stack_walk(&u, v->pid, t->tid, ranges, nr, &complete);
+	int ret = stack_walk(as, &u, v->pid, t->tid, ranges, nr, &complete);
 
 	/*
 	 * Where unwinding stopped early (code without unwind info, a corrupt frame), any
@@ -268,11 +259,25 @@ static int check_thread(struct lup_view *v, const struct lup_view_thread *t,
 	return ret;
 }
 
+/*
+ * One address space for all the threads of v: they share their memory and code, so what
+ * libunwind caches of one thread's unwind tables serves the others. The cache lives and
+ * dies with the address space: nothing of one process is ever used for another.
+ */
 int lup_stack_check(struct lup_view *v, const struct lup_range *ranges, size_t nr)
 {
+	unw_addr_space_t as;
 	int ret = 0;
 
+	if (!v->nr_threads)
+		return 0;
+	as = unw_create_addr_space(&accessors, 0);
+	if (!as) {
+		pr_err("%s: cannot set up libunwind", v->who);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; !ret && i < v->nr_threads; i++)
-		ret = check_thread(v, &v->threads[i], ranges, nr);
+		ret = check_thread(as, v, &v->threads[i], ranges, nr);
+	unw_destroy_addr_space(as);
 	return ret;
 }
