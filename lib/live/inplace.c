@@ -116,7 +116,10 @@ static uint64_t call_site(const struct lup_view *v)
 	return 0;
 }
 
-/* Frozen: plan over the stopped threads, check, commit. */
+/*
+ * Frozen: plan over the stopped threads, check, commit. 1 when committed, 0 when the
+ * process needs nothing any more (changed since the dry run), or an error.
+ */
 static int change_frozen(struct inplace *ip, struct lup_frozen *f, struct lup_live_try *t)
 {
 	struct lup_op *op = NULL;
@@ -125,12 +128,12 @@ static int change_frozen(struct inplace *ip, struct lup_frozen *f, struct lup_li
 	int ret = plan_view(ip, lup_frozen_pid(f), f, &v, &op);
 
 	if (ret > 0)
-		ret = check_ips(f, &op->plan);
+		ret = check_ips(f, &op->plan) ?: 1;
 	w = lup_live_now_ms();
 	add_ms(&t->check_ms, w - s);
-	if (!ret) {
+	if (ret > 0) {
 		lup_frozen_set_call_site(f, call_site(&v));
-		ret = lup_inplace_commit(f, &op->plan);
+		ret = lup_inplace_commit(f, &op->plan) ?: 1;
 		add_ms(&t->write_ms, lup_live_now_ms() - w);
 	}
 	free_view(&v, op);
@@ -145,12 +148,15 @@ static void report_placed(const struct inplace *ip, pid_t pid)
 				ip->o->patches[i]->id, ip->base[i]);
 }
 
-/* One process: 1 when changed, 0 when it needs nothing (or is gone), else an error. */
+/*
+ * One process: 1 when changed, 0 when it needs nothing, else an error (a thaw that
+ * failed after the change too: reported, the process may not run on).
+ */
 static int change_proc(struct inplace *ip, pid_t pid, struct lup_live_try *t)
 {
 	struct lup_frozen *f;
-	double s, r;
-	int ret = dry_run(ip, pid);
+	double s, r, e;
+	int ret = dry_run(ip, pid), thawed;
 
 	if (ret <= 0)
 		return ret;
@@ -162,13 +168,14 @@ static int change_proc(struct inplace *ip, pid_t pid, struct lup_live_try *t)
 		return ret;
 	ret = change_frozen(ip, f, t);
 	r = lup_live_now_ms();
-	ret = lup_thaw(f) ?: ret;
-	add_ms(&t->resume_ms, lup_live_now_ms() - r);
-	if (lup_live_now_ms() - s > t->frozen_ms)
-		t->frozen_ms = lup_live_now_ms() - s;
-	if (!ret)
+	thawed = lup_thaw(f);
+	e = lup_live_now_ms();
+	add_ms(&t->resume_ms, e - r);
+	if (e - s > t->frozen_ms)
+		t->frozen_ms = e - s;
+	if (ret > 0)
 		report_placed(ip, pid);
-	return ret ? ret : 1;
+	return ret >= 0 && thawed ? thawed : ret;
 }
 
 static bool gone(int err)
