@@ -10,14 +10,14 @@ BENCH_BASELINE := $(B)/bench/baseline
 # timed on them too.
 BENCH_DEMO := $(B)/patches/demo/greetd $(B)/patches/demo/greetd-fix.lup
 
-$(BENCH_TARGET): bench/target.c
+$(BENCH_TARGET): bench/target.c bench/dirty.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -pthread -o $@ $<
 
 $(BENCH_PATCH): bench/fix.c $(BENCH_TARGET) $(B)/lup-mkpatch
 	$(B)/lup-mkpatch -t $(BENCH_TARGET) -o $@ $<
 
-$(BENCH_SERVER): bench/server.c
+$(BENCH_SERVER): bench/server.c bench/dirty.h
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -g -pthread -o $@ $<
 

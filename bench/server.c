@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "dirty.h"
+
 #define MAX_CONNS 1024
 
 static volatile unsigned long calls;
@@ -92,12 +94,9 @@ int main(int argc, char **argv)
 	pthread_t t;
 	char *mem;
 
-	mem = malloc(mib << 20);
+	mem = dirty_memory(mib);
 	if (!mem)
 		return 1;
-	/* Distinct content per page so nothing is deduplicated or zero. */
-	for (size_t off = 0; off < (mib << 20); off += 64)
-		mem[off] = (char)(off >> 12) | 1;
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
 	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(lfd, (struct sockaddr *)&a, sizeof(a)) || listen(lfd, 256) ||

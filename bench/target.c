@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dirty.h"
+
 static volatile unsigned long calls;
 volatile int bench_step = 1;
 
@@ -31,12 +33,9 @@ int main(int argc, char **argv)
 	pthread_t t;
 	char *mem;
 
-	mem = malloc(mib << 20);
+	mem = dirty_memory(mib);
 	if (!mem)
 		return 1;
-	/* Distinct content per page so nothing is deduplicated or zero. */
-	for (size_t off = 0; off < (mib << 20); off += 64)
-		mem[off] = (char)(off >> 12) | 1;
 	for (int i = 1; i < threads; i++)
 		pthread_create(&t, NULL, worker, NULL);
 	printf("ready %d\n", (int)getpid());
