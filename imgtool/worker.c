@@ -55,23 +55,37 @@ static int wait_worker(pid_t pid)
 	return LUP_EXIT_FAIL;
 }
 
+static _Noreturn void worker(int (*fn)(void *arg), void *arg, volatile sig_atomic_t *stop,
+			     const sigset_t *old)
+{
+	int status;
+
+	worker_stop = stop;
+	setsid();
+	signal(SIGPIPE, SIG_IGN);
+	set_handler(SIGUSR1, on_usr1);
+	sigprocmask(SIG_SETMASK, old, NULL);
+	status = fn(arg);
+	fflush(NULL);
+	_exit(status);
+}
+
 int lup_worker_run(int (*fn)(void *arg), void *arg, volatile sig_atomic_t *stop)
 {
+	sigset_t usr1, old;
+
+	/* SIGUSR1 would end a worker that has no handler for it yet. */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, &old);
 	fflush(NULL);
 	worker_pid = fork();
+	if (worker_pid == 0)
+		worker(fn, arg, stop, &old);
+	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (worker_pid < 0) {
 		pr_err("fork: %s", strerror(errno));
 		return LUP_EXIT_FAIL;
-	}
-	if (worker_pid == 0) {
-		worker_stop = stop;
-		setsid();
-		signal(SIGPIPE, SIG_IGN);
-		set_handler(SIGUSR1, on_usr1);
-		int status = fn(arg);
-
-		fflush(NULL);
-		_exit(status);
 	}
 	set_handler(SIGINT, pass_on);
 	set_handler(SIGTERM, pass_on);
