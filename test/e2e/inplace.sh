@@ -6,7 +6,7 @@
 # sigtimedwait, read (also with SO_RCVTIMEO) and accept see no EINTR and no early
 # return; an established TCP connection keeps working with no option; lup killed at any
 # moment (SIGKILL to lup, SIGINT/SIGTERM/SIGHUP to its process group) leaves the process
-# running, patched or not as `lup list` says; a seccomp-filtered process, a process in
+# (and each process of a tree) running, patched or not as `lup list` says; a seccomp-filtered process, a process in
 # other pid and mount namespaces (by its host PID) and one whose binary was replaced on
 # disk are patched; a traced process is refused naming the tracer; a stopped process
 # stays stopped; a process patched in place is checkpointed, restored, listed and
@@ -184,6 +184,26 @@ for sig in INT TERM HUP; do
 done
 check_counter "$T/out.$pid"
 kill -9 "$pid"
+
+note "a tree: lup killed at any moment, each process ends patched or not as lup list says"
+tree=$(start_target bash -c 'for i in 1 2 3; do "$0" >"$1.$i" & done; wait' "$PROG" "$T/tree")
+for i in $(seq 200); do [ "$(cat /proc/"$tree"/task/*/children | wc -w)" = 3 ] && break; sleep 0.01; done
+kids=$(cat /proc/"$tree"/task/*/children)
+declare -A ktids
+for k in $kids; do ktids[$k]=$(tids "$k"); ln -sf "$(readlink "/proc/$k/fd/1")" "$T/out.$k"; done
+for d in 0 0.002 0.004 0.008 0.016; do
+	for cmd in "patch -p $T/counter.lup" "revert --all"; do
+		lup $cmd "$tree" >/dev/null 2>&1 &
+		l=$!
+		sleep "$d"
+		kill -9 "$l" 2>/dev/null || true
+		wait "$l" 2>/dev/null || true
+		settled "$tree"
+		for k in $kids; do consistent "$k" "${ktids[$k]}" "tree: lup $cmd killed after $d s"; done
+	done
+done
+for k in $kids; do check_counter "$T/out.$k"; done
+kill -9 $kids "$tree"
 
 note "a seccomp-filtered process (mmap, mprotect, munmap denied to it) is patched"
 pid=$(start_target "$PROG" seccomp)
