@@ -94,6 +94,45 @@ static long module_at(const struct lup_bind *b, uint64_t bias, bool exe)
 	return -1;
 }
 
+/* A slot of the process holding an address inside module m (of ELF file e). */
+static bool slot_into(struct lup_bind *b, size_t m, const struct lup_elf *e, uint64_t slot,
+		      uint64_t *addr)
+{
+	uint64_t lo, hi, v;
+
+	lup_elf_load_span(e, &lo, &hi);
+	if (b->rd(b->arg, slot, &v, sizeof(v)) || v < b->lm.m[m].addr + lo ||
+	    v >= b->lm.m[m].addr + hi)
+		return false;
+	*addr = v;
+	return true;
+}
+
+/*
+ * The value of an IFUNC is its resolver, not the function: bind to what the process's
+ * own relocations hold, where the resolver was run for it: the slot of module m's
+ * IRELATIVE whose addend is the resolver (applied at load, also with lazy binding),
+ * else a GOT slot of any module for that name already resolved into m. A function
+ * the process never resolved is refused: calling the resolver would run code in it.
+ */
+static int ifunc_addr(struct lup_bind *b, size_t m, const struct lup_elf *e, const char *name,
+		      uint64_t resolver, uint64_t *addr)
+{
+	struct lup_elf *ek;
+	uint64_t off;
+
+	if (!lup_elf_irelative_slot(e, resolver, &off) &&
+	    slot_into(b, m, e, b->lm.m[m].addr + off, addr))
+		return 0;
+	for (size_t k = 0; k < b->lm.nr; k++)
+		if (!lup_bind_module_elf(b, k, &ek) && !lup_elf_got_slot(ek, name, &off) &&
+		    slot_into(b, m, e, b->lm.m[k].addr + off, addr))
+			return 0;
+	pr_err("%s: %s is chosen at run time (an IFUNC) and the process has not resolved it "
+	       "yet: it cannot be bound", b->v->who, name);
+	return -LUP_ENOTAPPLIC;
+}
+
 /* First definition in link-map order, as the dynamic linker binds. */
 static int library_sym(struct lup_bind *b, const char *name, uint64_t *addr)
 {
@@ -102,15 +141,22 @@ static int library_sym(struct lup_bind *b, const char *name, uint64_t *addr)
 	size_t i;
 
 	for (i = 0; i < b->lm.nr; i++) {
-		if (lup_bind_module_elf(b, i, &e))
+		if (lup_bind_module_elf(b, i, &e) || lup_elf_find_dynsym(e, name, &s) ||
+		    s->type == STT_TLS)
 			continue;
-		if (!lup_elf_find_dynsym(e, name, &s) && s->type != STT_TLS) {
-			*addr = b->lm.m[i].addr + s->value;
-			return 0;
-		}
+		if (s->type == STT_GNU_IFUNC)
+			return ifunc_addr(b, i, e, name, s->value, addr);
+		*addr = b->lm.m[i].addr + s->value;
+		return 0;
 	}
 	pr_err("%s: symbol %s is defined by none of the loaded libraries", b->v->who, name);
 	return -LUP_ENOTAPPLIC;
+}
+
+/* The target's module in the list, or -1. */
+static long target_module(const struct lup_bind *b, const struct lup_target *t)
+{
+	return module_at(b, t->bias, b->exe_first && b->lm.m[0].addr == t->bias);
 }
 
 /*
@@ -124,10 +170,18 @@ static int target_sym(struct lup_bind *b, const LupSymbol *s, const struct lup_t
 		      uint64_t *addr)
 {
 	const struct lup_sym *ds;
+	long mod;
 
 	if (!lup_elf_find_dynsym(t->elf, s->name, &ds) && ds->value == s->value &&
 	    ds->type != STT_TLS)
 		return library_sym(b, s->name, addr);
+	if (!lup_elf_find_sym(t->elf, s->name, NULL, &ds) && ds->value == s->value &&
+	    ds->type == STT_GNU_IFUNC) {
+		/* the target's own IFUNC (a static executable's memcpy) */
+		mod = target_module(b, t);
+		return mod < 0 ? -LUP_ENOTAPPLIC :
+				 ifunc_addr(b, (size_t)mod, t->elf, s->name, s->value, addr);
+	}
 	*addr = t->bias + s->value;
 	return 0;
 }
@@ -149,8 +203,7 @@ static int sym_addr(struct lup_bind *b, const LupSymbol *s, const struct lup_tar
 static int target_tpoff(struct lup_bind *b, const LupSymbol *s, const struct lup_target *t,
 			int64_t *tpoff)
 {
-	bool exe = b->exe_first && b->lm.m[0].addr == t->bias;
-	long mod = module_at(b, t->bias, exe);
+	long mod = target_module(b, t);
 
 	if (s->scope != LUP_SYM_SCOPE__LUP_SYM_TARGET || !s->tls || mod < 0) {
 		pr_err("%s: thread-local symbol %s: only the target's are supported", b->v->who, s->name);

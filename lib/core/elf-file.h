@@ -16,6 +16,7 @@ struct lup_sym {
 	uint64_t size;
 	unsigned char type;	/* STT_FUNC, STT_OBJECT, STT_TLS, ... */
 	unsigned char bind;	/* STB_GLOBAL, STB_LOCAL, STB_WEAK */
+	bool hidden;		/* .dynsym: a non-default version (name@VERSION, not @@) */
 };
 
 /* -LUP_EBADELF (reported, naming the file) for what libelf cannot read. */
@@ -33,6 +34,15 @@ bool lup_elf_is_dyn(const struct lup_elf *e);
 int lup_elf_build_id(const struct lup_elf *e, const uint8_t **id, size_t *len);
 /* Lowest PT_LOAD p_vaddr rounded down to its p_align (the bias is mapping start minus this). */
 uint64_t lup_elf_load_base(const struct lup_elf *e);
+/* [lo, hi): link-time addresses of the PT_LOADs, lo rounded down as lup_elf_load_base. */
+void lup_elf_load_span(const struct lup_elf *e, uint64_t *lo, uint64_t *hi);
+/*
+ * Where a process keeps what an IFUNC resolved to (link-time offsets, to add the load
+ * bias to): the slot of the R_X86_64_IRELATIVE whose addend is the resolver's value;
+ * the GOT slot (JUMP_SLOT or GLOB_DAT) of the symbol name. -ENOENT when there is none.
+ */
+int lup_elf_irelative_slot(const struct lup_elf *e, uint64_t resolver, uint64_t *offset);
+int lup_elf_got_slot(const struct lup_elf *e, const char *name, uint64_t *offset);
 /* PT_TLS p_memsz and p_align; -ENOENT without PT_TLS. */
 int lup_elf_tls(const struct lup_elf *e, uint64_t *memsz, uint64_t *align);
 
@@ -44,7 +54,10 @@ int lup_elf_tls(const struct lup_elf *e, uint64_t *memsz, uint64_t *align);
  */
 int lup_elf_find_sym(const struct lup_elf *e, const char *name, const char *file,
 		     const struct lup_sym **out);
-/* Defined, exported symbol of .dynsym (for binding against libraries). */
+/*
+ * Defined, exported symbol of .dynsym (for binding against libraries): of several
+ * versions, the default one (name@@VERSION), which a program linked now gets.
+ */
 int lup_elf_find_dynsym(const struct lup_elf *e, const char *name, const struct lup_sym **out);
 /*
  * Every defined symbol of that name in the table lup_elf_find_sym uses, to list the

@@ -28,10 +28,31 @@ static bool keep_sym(const GElf_Sym *s, bool exported_only)
 	return !exported_only || bind == STB_GLOBAL || bind == STB_WEAK || bind == STB_GNU_UNIQUE;
 }
 
+/* The .gnu.version entries of symbol section scn, or NULL. */
+static Elf_Data *versions_of(Elf *elf, Elf_Scn *scn)
+{
+	Elf_Scn *v = NULL;
+	GElf_Shdr sh;
+
+	while ((v = elf_nextscn(elf, v)))
+		if (gelf_getshdr(v, &sh) && sh.sh_type == SHT_GNU_versym &&
+		    sh.sh_link == elf_ndxscn(scn))
+			return elf_getdata(v, NULL);
+	return NULL;
+}
+
+/* A hidden version: name@VERSION, kept for old binaries, never the default. */
+static bool is_hidden(Elf_Data *versions, size_t i)
+{
+	GElf_Versym v;
+
+	return versions && gelf_getversym(versions, (int)i, &v) && (v & 0x8000);
+}
+
 /* Fills t->syms from one symbol section; names point into libelf's string data. */
 static int read_table(struct lup_elf *e, Elf_Scn *scn, bool exported_only, struct lup_symtab *t)
 {
-	Elf_Data *d = elf_getdata(scn, NULL);
+	Elf_Data *d = elf_getdata(scn, NULL), *versions = versions_of(e->elf, scn);
 	size_t n = d ? d->d_size / gelf_fsize(e->elf, ELF_T_SYM, 1, EV_CURRENT) : 0;
 	const char *file = NULL;
 	GElf_Shdr sh;
@@ -56,6 +77,7 @@ static int read_table(struct lup_elf *e, Elf_Scn *scn, bool exported_only, struc
 		ls->value = s.st_value;
 		ls->size = s.st_size;
 		ls->type = GELF_ST_TYPE(s.st_info);
+		ls->hidden = is_hidden(versions, i);
 	}
 	return 0;
 }
@@ -142,12 +164,15 @@ int lup_elf_find_sym(const struct lup_elf *e, const char *name, const char *file
 
 int lup_elf_find_dynsym(const struct lup_elf *e, const char *name, const struct lup_sym **out)
 {
+	const struct lup_sym *s, *found = NULL;
 	void *it = NULL;
-	const struct lup_sym *s = e->dynsym.nr ? lup_hashmap_next(e->dynsym.by_name, name, &it) : NULL;
 
-	if (!s)
+	while (e->dynsym.nr && (s = lup_hashmap_next(e->dynsym.by_name, name, &it)))
+		if (!found || (found->hidden && !s->hidden))
+			found = s;
+	if (!found)
 		return -ENOENT;
-	*out = s;
+	*out = found;
 	return 0;
 }
 

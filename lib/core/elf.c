@@ -154,9 +154,9 @@ int lup_elf_build_id(const struct lup_elf *e, const uint8_t **id, size_t *len)
 	return -ENOENT;
 }
 
-uint64_t lup_elf_load_base(const struct lup_elf *e)
+void lup_elf_load_span(const struct lup_elf *e, uint64_t *lo, uint64_t *hi)
 {
-	uint64_t base = UINT64_MAX;
+	uint64_t base = UINT64_MAX, end = 0;
 	size_t n = 0;
 	GElf_Phdr ph;
 
@@ -169,8 +169,19 @@ uint64_t lup_elf_load_base(const struct lup_elf *e)
 		v = ph.p_align > 1 ? ph.p_vaddr & ~(ph.p_align - 1) : ph.p_vaddr;
 		if (v < base)
 			base = v;
+		if (ph.p_vaddr + ph.p_memsz > end)
+			end = ph.p_vaddr + ph.p_memsz;
 	}
-	return base == UINT64_MAX ? 0 : base;
+	*lo = base == UINT64_MAX ? 0 : base;
+	*hi = end;
+}
+
+uint64_t lup_elf_load_base(const struct lup_elf *e)
+{
+	uint64_t lo, hi;
+
+	lup_elf_load_span(e, &lo, &hi);
+	return lo;
 }
 
 int lup_elf_tls(const struct lup_elf *e, uint64_t *memsz, uint64_t *align)

@@ -61,10 +61,6 @@ int lup_mkpatch_find_target(struct lup_mkpatch *m, const char *asm_name, const s
 	} else if (ret == -ENOENT && file) {
 		pr_err("%s: no static %s in file %s", lup_elf_path(m->target), name, file);
 		ret = -LUP_EBADPATCH;
-	} else if (!ret && (*out)->type == STT_GNU_IFUNC) {
-		pr_err("%s: %s is an IFUNC (its value is a resolver): not supported",
-		       lup_elf_path(m->target), name);
-		ret = -LUP_EBADELF;
 	}
 	free(name);
 	return ret;

@@ -3,7 +3,9 @@
 # shared-library targets, each with 1 thread (by hand through a checkpoint) and with 4
 # threads under SIGUSR1 (lup patch in place, and lup patch --checkpoint);
 # asserts every scenario check of the patched code and that the process state survived,
-# then prints a table scenario x target -> PASS/FAIL/n/a.
+# then prints a table scenario x target -> PASS/FAIL/n/a. Among the scenarios: calls of
+# glibc functions chosen at run time (IFUNCs: memcpy, memset, strlen, strchr) and of a
+# name with a compat version (realpath).
 . "$(dirname "$0")/../lib.sh"
 
 S=$LUP_BUILD/test/scenarios
@@ -13,7 +15,7 @@ VARIANTS=(pie nopie static shlib)
 WORKERS=(0 4 4c)
 # The bits of enum scn_check (test/scenarios/scenario.h), in order.
 CHECKS=(call-global call-static call-libc call-shlib call-new var-global var-static-twin
-	var-rodata var-tls var-new fnptr-global fnptr-static fnptr-self)
+	var-rodata var-tls var-new fnptr-global fnptr-static fnptr-self call-ifunc call-versioned)
 STATE=(patch-applied runs-v2 counter-continues same-pid same-tids signals-continue)
 declare -A cell	# "$row $case" -> PASS | FAIL | n/a; a case is "variant/1t", "variant/4t", "variant/4t-ck"
 failed=0

@@ -34,13 +34,45 @@ static int libc_ok(long x)
 	return strtol(buf, NULL, 10) == x;
 }
 
+/*
+ * memcpy, memset, strlen and strchr are IFUNCs in glibc (the dynamic and the static
+ * one): bound to their resolvers they would return garbage or crash. The data is made at
+ * run time so that the compiler calls them.
+ */
+static int ifunc_ok(long x)
+{
+	char src[48], dst[48];
+	size_t n;
+
+	snprintf(src, sizeof(src), "scenario %ld", x);
+	n = strlen(src);
+	memset(dst, '#', sizeof(dst));
+	memcpy(dst, src, n + 1);
+	return n > 9 && strlen(dst) == n && strchr(dst, ' ') == dst + 8 && dst[n + 1] == '#' &&
+	       strtol(dst + 9, NULL, 10) == x;
+}
+
+/*
+ * realpath has a compat version (realpath@GLIBC_2.2.5) that refuses a NULL buffer;
+ * the default one (realpath@@GLIBC_2.3) allocates it, as a program built now expects.
+ */
+static int versioned_ok(void)
+{
+	char *p = realpath("/", NULL);
+	int ok = p && !strcmp(p, "/");
+
+	free(p);
+	return ok;
+}
+
 static long check_calls(long x)
 {
 	return (scn_global_fn(x) == SCN_GLOBAL_FN(x) ? SCN_CALL_GLOBAL : 0) |
 	       (static_fn(x) == SCN_STATIC_FN(x) ? SCN_CALL_STATIC : 0) |
 	       (libc_ok(x) ? SCN_CALL_LIBC : 0) |
 	       (scn_helper_fn(x) == SCN_HELPER_FN(x) ? SCN_CALL_SHLIB : 0) |
-	       (new_fn(x) == (x ^ 0x1234) ? SCN_CALL_NEW : 0);
+	       (new_fn(x) == (x ^ 0x1234) ? SCN_CALL_NEW : 0) |
+	       (ifunc_ok(x) ? SCN_CALL_IFUNC : 0) | (versioned_ok() ? SCN_CALL_VERSIONED : 0);
 }
 
 /*

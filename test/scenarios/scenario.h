@@ -22,7 +22,9 @@ enum scn_check {
 	SCN_FNPTR_GLOBAL = 1 << 10,	/* &global function == the target's own pointer */
 	SCN_FNPTR_STATIC = 1 << 11,	/* &static function == the target's own pointer */
 	SCN_FNPTR_SELF = 1 << 12,	/* &replaced function == the old entry callers use */
-	SCN_NR_CHECKS = 13,
+	SCN_CALL_IFUNC = 1 << 13,	/* calls libc functions chosen at run time (IFUNCs) */
+	SCN_CALL_VERSIONED = 1 << 14,	/* calls a libc name with several versions */
+	SCN_NR_CHECKS = 15,
 };
 
 /* One per thread that calls scn_step(). */
