@@ -22,19 +22,30 @@ static bool has_section(Elf *elf, uint32_t type, Elf_Scn **out)
 	return false;
 }
 
-/* Whether the target names any library (DT_NEEDED) its undefined symbols could come from. */
-static bool uses_libraries(Elf *elf)
+/*
+ * A program that uses no library: no DT_NEEDED and an executable (ET_EXEC, or a
+ * static PIE: DF_1_PIE). A shared library with no DT_NEEDED (gcc links --as-needed)
+ * still gets its undefined names from the program that loads it.
+ */
+static bool is_static(Elf *elf)
 {
+	bool exec = true;
+	GElf_Ehdr eh;
 	Elf_Scn *scn;
 	Elf_Data *d;
 	GElf_Dyn dyn;
 
 	if (!has_section(elf, SHT_DYNAMIC, &scn) || !(d = elf_getdata(scn, NULL)))
-		return false;
-	for (int i = 0; gelf_getdyn(d, i, &dyn) && dyn.d_tag != DT_NULL; i++)
+		return true;
+	if (gelf_getehdr(elf, &eh) && eh.e_type == ET_DYN)
+		exec = false;
+	for (int i = 0; gelf_getdyn(d, i, &dyn) && dyn.d_tag != DT_NULL; i++) {
 		if (dyn.d_tag == DT_NEEDED)
-			return true;
-	return false;
+			return false;
+		if (dyn.d_tag == DT_FLAGS_1 && (dyn.d_un.d_val & DF_1_PIE))
+			exec = true;
+	}
+	return exec;
 }
 
 static int open_target(struct lup_mkpatch *m)
@@ -56,7 +67,7 @@ static int open_target(struct lup_mkpatch *m)
 		pr_err("%s: no build-id note: link the target with -Wl,--build-id", path);
 		return -LUP_EBADELF;
 	}
-	m->target_static = !uses_libraries(lup_elf_libelf(m->target));
+	m->target_static = is_static(lup_elf_libelf(m->target));
 	return 0;
 }
 

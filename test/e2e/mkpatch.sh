@@ -4,7 +4,8 @@
 # then checks that each refused case fails with its message and exit status 3 (2 for
 # usage), and that no temporary file is ever left behind. Compiler clones of a replaced
 # function, and names no library of a program defines, are refused at build time; a
-# program's own libraries (RUNPATH, RPATH with $ORIGIN, and the system's) are read.
+# program's own libraries (RUNPATH, RPATH with $ORIGIN, and the system's) are read; a
+# shared library with no DT_NEEDED still binds to the program's libraries.
 . "$(dirname "$0")/../lib.sh"
 
 S=$LUP_TOP/test/mkpatch
@@ -30,6 +31,7 @@ build_targets() {
 	$CC -O2 -g -o "$T/bin/two-rpath" "$S/target-two.c" -L"$T/lib" -Wl,--no-as-needed -ltwo \
 		-Wl,-rpath,'${ORIGIN}/../lib' -Wl,--disable-new-dtags
 	cp "$T/two" "$T/moved/two"	# $ORIGIN/lib does not exist there
+	$CC -O2 -g -shared -fPIC -nostdlib -o "$T/noneeded.so" "$S/target-noneeded.c"
 }
 
 # Value of a .symtab symbol as 0x..., optionally the local one of a source file.
@@ -180,6 +182,11 @@ check_libraries() {
 	grep -q "lib.so: nosuch_var is not defined by it nor by its libraries .*: it must come from the program" "$T/out" ||
 		{ cat "$T/out" >&2; fail "lib.so: no warning about nosuch_var"; }
 	expect_line <(lup-mkpatch --dump "$T/libso.lup") "symbol [0-9]+ nosuch_var library"
+	# A library with no DT_NEEDED is no static program: libc comes from the program.
+	! readelf -d "$T/noneeded.so" | grep -q NEEDED || fail "noneeded.so has a DT_NEEDED"
+	mkpatch "$T/noneeded.so" "$T/noneeded.lup" "$S/fix-noneeded.c" >"$T/out" 2>&1 ||
+		{ cat "$T/out" >&2; fail "noneeded.so: a call to strlen refused"; }
+	expect_line <(lup-mkpatch --dump "$T/noneeded.lup") "symbol [0-9]+ strlen library"
 	# Built for a machine with other versions of the libraries: not looked up.
 	lup-mkpatch --no-library-check -t "$T/pie" -o "$T/nocheck.lup" "$S/fix-unknown.c" >"$T/out" 2>&1 ||
 		{ cat "$T/out" >&2; fail "--no-library-check: refused"; }
