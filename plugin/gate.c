@@ -49,7 +49,7 @@ static int gate_one(struct lup_view *v, struct lup_op **op, const LupPatch *p)
 		p->target_name, p->id);
 	ret = *op ? 0 : lup_op_open(v, op);
 	if (!ret)
-		ret = lup_op_check_stacks(*op, p, t.bias);
+		ret = lup_op_check_stacks(*op, p, &t);
 	snprintf(what, sizeof(what), "patch %s", p->id);
 	return ret == -LUP_EBUSY ? refuse(v->pid, what) : ret;
 }

@@ -79,11 +79,11 @@ int lup_op_check_entries(struct lup_op *op, const LupPatch *p, uint64_t bias)
 	return ret;
 }
 
-int lup_op_check_stacks(struct lup_op *op, const LupPatch *p, uint64_t bias)
+int lup_op_check_stacks(struct lup_op *op, const LupPatch *p, const struct lup_target *t)
 {
 	struct lup_range *r;
 	size_t nr;
-	int ret = lup_chain_patch_ranges(op->chain, p, bias, &r, &nr);
+	int ret = lup_chain_patch_ranges(op->chain, p, t, &r, &nr);
 
 	if (ret)
 		return ret;
@@ -239,7 +239,7 @@ static int plan_patch(struct lup_op *op, const LupPatch *p, const struct lup_tar
 	int ret = es ? check_funcs(op, p, t->bias, es) : -ENOMEM;
 
 	if (!ret)
-		ret = lup_op_check_stacks(op, p, t->bias);
+		ret = lup_op_check_stacks(op, p, t);
 	if (!ret)
 		ret = place_patch(op, p, t->bias, &base);
 	if (!ret)

@@ -15,6 +15,7 @@
 #include "core/patch.h"
 #include "core/plan.h"
 #include "core/record-chain.h"
+#include "core/target.h"
 
 struct lup_view;
 
@@ -44,10 +45,10 @@ int lup_op_apply(struct lup_op *op, const LupPatch *p, uint64_t *base);
  */
 int lup_op_check_entries(struct lup_op *op, const LupPatch *p, uint64_t bias);
 /*
- * The stack check of applying p at bias over the view's threads (a view of a running
- * process has none: nothing to check). 0 or -LUP_EBUSY, reported.
+ * The stack check of applying p to target t over the view's threads (a view of a
+ * running process has none: nothing to check). 0 or -LUP_EBUSY, reported.
  */
-int lup_op_check_stacks(struct lup_op *op, const LupPatch *p, uint64_t bias);
+int lup_op_check_stacks(struct lup_op *op, const LupPatch *p, const struct lup_target *t);
 
 /*
  * Plans the revert of patch id (NULL: of every patch, newest first) when this process

@@ -123,15 +123,16 @@ static struct lup_range func_range(const LupRecord *r, const LupRecordFunc *f)
 	return (struct lup_range){ f->new_addr, end, r->id };
 }
 
-int lup_chain_patch_ranges(struct lup_chain *c, const LupPatch *p, uint64_t bias,
+int lup_chain_patch_ranges(struct lup_chain *c, const LupPatch *p, const struct lup_target *t,
 			   struct lup_range **out, size_t *nr)
 {
+	uint64_t bias = t->bias;
 	struct lup_range *r;
 	int ret;
 
 	*out = NULL;
-	ret = lup_patch_ranges(p, bias, out, nr);
-	r = ret ? NULL : realloc(*out, (2 * p->n_funcs + 1) * sizeof(*r));
+	ret = lup_patch_ranges(p, t, out, nr);
+	r = ret ? NULL : realloc(*out, (*nr + p->n_funcs + 1) * sizeof(*r));
 	if (!ret && !r)
 		ret = -ENOMEM;
 	for (size_t i = 0; !ret && i < p->n_funcs; i++) {

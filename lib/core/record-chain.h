@@ -14,6 +14,7 @@
 #include "core/record.h"
 #include "core/stack-check.h"
 
+struct lup_target;
 struct lup_view;
 
 struct lup_chain_entry {
@@ -52,13 +53,14 @@ int lup_chain_check_patch(struct lup_chain *c, const LupPatch *p);
 int lup_chain_check_func(struct lup_chain *c, const LupPatch *p, const LupFunc *f, uint64_t addr,
 			 uint8_t saved[LUP_JMP_SIZE], const char **below);
 /*
- * The stack check's ranges for applying p at bias: each function it replaces and, where
+ * The stack check's ranges for applying p to target t: each function it replaces (with
+ * its unlikely parts) and, where
  * the entry holds a recorded patch's jump, that patch's function too (a thread inside
  * it, or returning into it, would come back to code p supersedes). Records keep no
  * sizes: a lower function ends at the next function of its patch or its image's end.
  * Free *out.
  */
-int lup_chain_patch_ranges(struct lup_chain *c, const LupPatch *p, uint64_t bias,
+int lup_chain_patch_ranges(struct lup_chain *c, const LupPatch *p, const struct lup_target *t,
 			   struct lup_range **out, size_t *nr);
 /* The entry at addr (read from the process on first use, then as edited). */
 int lup_chain_entry(struct lup_chain *c, uint64_t addr, struct lup_chain_entry **out);

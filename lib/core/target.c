@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/elf-file.h"
+#include "util/array.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "core/target.h"
@@ -54,21 +55,49 @@ int lup_target_find(struct lup_view *v, const LupPatch *patch, struct lup_target
 	return ret ? ret : 1;
 }
 
-int lup_patch_ranges(const LupPatch *patch, uint64_t bias, struct lup_range **out, size_t *nr)
+/*
+ * The unlikely part of f that gcc moves away from it (f.cold, in .text.unlikely): a
+ * thread in it is inside f. Several statics may be named f: every f.cold counts.
+ */
+static int add_cold_parts(const struct lup_target *t, const LupFunc *f, struct lup_range **r,
+			  size_t *nr)
 {
-	struct lup_range *r = calloc(patch->n_funcs ? patch->n_funcs : 1, sizeof(*r));
-	size_t i;
+	const struct lup_sym *cold[8];
+	char name[512];
+	size_t n, i;
+	int ret = 0;
 
-	if (!r)
-		return -ENOMEM;
-	for (i = 0; i < patch->n_funcs; i++) {
+	if (snprintf(name, sizeof(name), "%s.cold", f->name) >= (int)sizeof(name))
+		return 0;
+	n = lup_elf_sym_all(t->elf, name, cold, 8);
+	for (i = 0; !ret && i < n && i < 8; i++)
+		if (cold[i]->type == STT_FUNC && cold[i]->size)
+			ret = LUP_ARRAY_PUSH(*r, *nr, (struct lup_range){
+				t->bias + cold[i]->value, t->bias + cold[i]->value + cold[i]->size,
+				f->name });
+	return ret;
+}
+
+int lup_patch_ranges(const LupPatch *patch, const struct lup_target *t, struct lup_range **out,
+		     size_t *nr)
+{
+	struct lup_range *r = NULL;
+	int ret = 0;
+
+	*nr = 0;
+	for (size_t i = 0; !ret && i < patch->n_funcs; i++) {
 		const LupFunc *f = patch->funcs[i];
+		uint64_t start = t->bias + f->target_value;
 
-		r[i].start = bias + f->target_value;
-		r[i].end = r[i].start + f->target_size;
-		r[i].name = f->name;
+		ret = LUP_ARRAY_PUSH(r, *nr, (struct lup_range){ start, start + f->target_size,
+								 f->name });
+		if (!ret)
+			ret = add_cold_parts(t, f, &r, nr);
+	}
+	if (ret) {
+		free(r);
+		return ret;
 	}
 	*out = r;
-	*nr = patch->n_funcs;
 	return 0;
 }

@@ -24,9 +24,11 @@ struct lup_target {
  */
 int lup_target_find(struct lup_view *v, const LupPatch *patch, struct lup_target *t);
 /*
- * The functions patch replaces, at their addresses in a process that loaded the target
- * at bias (the stack check's ranges; names point into patch). Free *out.
+ * The functions patch replaces, at their addresses in the process of t, with their
+ * unlikely parts (f.cold) from t's symbols: the stack check's ranges (names point into
+ * patch). Free *out.
  */
-int lup_patch_ranges(const LupPatch *patch, uint64_t bias, struct lup_range **out, size_t *nr);
+int lup_patch_ranges(const LupPatch *patch, const struct lup_target *t, struct lup_range **out,
+		     size_t *nr);
 
 #endif

@@ -8,7 +8,8 @@
 # moment (SIGKILL to lup, SIGINT/SIGTERM/SIGHUP to its process group) leaves the process
 # (and each process of a tree) running, patched or not as `lup list` says; a seccomp-filtered process, a process in
 # other pid and mount namespaces (by its host PID) and one whose binary was replaced on
-# disk are patched; a traced process is refused naming the tracer; a stopped process
+# disk are patched; a thread held in a function's unlikely part (f.cold) makes it busy;
+# a traced process is refused naming the tracer; a stopped process
 # stays stopped; a process patched in place is checkpointed, restored, listed and
 # reverted, and one patched through a checkpoint is reverted in place.
 source "$(dirname "$0")/../lib.sh"
@@ -204,6 +205,26 @@ for d in 0 0.002 0.004 0.008 0.016; do
 done
 for k in $kids; do check_counter "$T/out.$k"; done
 kill -9 $kids "$tree"
+
+note "a thread held in the unlikely part of a function (hot.cold) is inside it: busy"
+COLD=$LUP_BUILD/test/progs/cold-hold
+nm "$COLD" | grep -q ' hot\.cold$' || fail "gcc made no hot.cold in $COLD"
+printf '%s\n' 'long hot(long x) { return x + 1; }' 'const char *word(void) { return "new"; }' \
+	>"$T/cold-fix.c"
+lup-mkpatch -t "$COLD" -o "$T/cold.lup" "$T/cold-fix.c"
+for tr in "" --checkpoint; do
+	pid=$(start_target "$COLD" hold)
+	wait_word "$T/out.$pid" old
+	run lup patch $tr --tries 2 --max-wait 1 -p "$T/cold.lup" "$pid"
+	[ "$rc" = 5 ] || fail "${tr:-in place}: a thread in hot.cold: exit $rc, expected 5 (busy)"
+	grep -q "is inside hot" "$T/cmd.err" || fail "the refusal does not name hot"
+	wait_word "$T/out.$pid" old
+	kill -USR1 "$pid"	# the holder leaves hot.cold
+	ok lup patch $tr -p "$T/cold.lup" "$pid"
+	wait_word "$T/out.$pid" new
+	check_counter "$T/out.$pid"
+	kill -9 "$pid"; wait_gone "$pid"
+done
 
 note "a seccomp-filtered process (mmap, mprotect, munmap denied to it) is patched"
 pid=$(start_target "$PROG" seccomp)
