@@ -1,4 +1,4 @@
-/* The patch's segments: the PT_LOADs of the linked shared object, page aligned. */
+/* The patch's segments: the PT_LOADs of the linked shared object, page aligned; no load-time code. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +59,37 @@ static int add_segment(struct lup_mkpatch *m, const GElf_Phdr *ph, const uint8_t
 	return ret;
 }
 
+/*
+ * Code the patch would have run at load time: nothing of a patch runs when it is
+ * applied, so a constructor (or destructor) would silently never run. Refused.
+ */
+static int check_init(struct lup_mkpatch *m, Elf *elf)
+{
+	static const char *const names[] = { ".init_array", ".preinit_array", ".ctors", ".init",
+					     ".fini_array", ".dtors", ".fini" };
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	GElf_Shdr sh;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return 0;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh) || !sh.sh_size ||
+		    !(name = elf_strptr(elf, shstrndx, sh.sh_name)))
+			continue;
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(name, names[i])) {
+				pr_err("%s: the patch has a constructor or destructor (%s): nothing of "
+				       "a patch runs when it is applied; do that work in a replaced "
+				       "function", m->o->out, name);
+				return -LUP_EBADPATCH;
+			}
+	}
+	return 0;
+}
+
 int lup_mkpatch_segments(struct lup_mkpatch *m)
 {
 	Elf *elf = lup_elf_libelf(m->so);
@@ -72,6 +103,7 @@ int lup_mkpatch_segments(struct lup_mkpatch *m)
 		pr_err("%s: the linked patch has no usable program headers", m->o->out);
 		return -LUP_EBADPATCH;
 	}
+	ret = check_init(m, elf);
 	for (size_t i = 0; !ret && i < n; i++) {
 		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
 			continue;

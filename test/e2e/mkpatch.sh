@@ -121,6 +121,7 @@ check_errors() {
 	expect_fail 3 "variable global_value is also defined by .*pie: declare it extern" "$p" "$S/bad-var.c"
 	expect_fail 3 "static: undefined symbol nosuch_var" "$T/static" "$S/bad-undef.c"
 	expect_fail 3 "writable and executable" "$p" "$S/bad-wx.c"
+	expect_fail 3 "a constructor or destructor \(.init_array\)" "$p" "$S/bad-ctor.c"
 	expect_fail 3 "stripped: no symbol table" "$T/stripped" "$S/fix-replace.c"
 	expect_fail 3 "nobuildid: no build-id" "$T/nobuildid" "$S/fix-replace.c"
 	expect_fail 3 "not an ELF file" "$S/target-main.c" "$S/fix-replace.c"
