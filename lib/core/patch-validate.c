@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,6 +138,15 @@ static int check_funcs(const LupPatch *p, const char *path)
 		if (!segment_at(p, f->new_offset, 1, LUP_PROT__LUP_PROT_RX))
 			return bad(path, "func %s: new_offset %#lx not in an executable segment",
 				   f->name, (unsigned long)f->new_offset);
+		if (f->n_parts > LUP_PATCH_MAX_PARTS)
+			return bad(path, "func %s: %zu parts, more than %d", f->name, f->n_parts,
+				   LUP_PATCH_MAX_PARTS);
+		for (size_t k = 0; k < f->n_parts; k++)
+			if (!f->parts[k]->size || f->parts[k]->size > LUP_PATCH_MAX_SIZE ||
+			    f->parts[k]->value > UINT64_MAX - f->parts[k]->size)
+				return bad(path, "func %s: part %zu of %#lx bytes at %#lx", f->name, k,
+					   (unsigned long)f->parts[k]->size,
+					   (unsigned long)f->parts[k]->value);
 	}
 	return check_jumps_apart(p, path);
 }

@@ -55,29 +55,6 @@ int lup_target_find(struct lup_view *v, const LupPatch *patch, struct lup_target
 	return ret ? ret : 1;
 }
 
-/*
- * The unlikely part of f that gcc moves away from it (f.cold, in .text.unlikely): a
- * thread in it is inside f. Several statics may be named f: every f.cold counts.
- */
-static int add_cold_parts(const struct lup_target *t, const LupFunc *f, struct lup_range **r,
-			  size_t *nr)
-{
-	const struct lup_sym *cold[8];
-	char name[512];
-	size_t n, i;
-	int ret = 0;
-
-	if (snprintf(name, sizeof(name), "%s.cold", f->name) >= (int)sizeof(name))
-		return 0;
-	n = lup_elf_sym_all(t->elf, name, cold, 8);
-	for (i = 0; !ret && i < n && i < 8; i++)
-		if (cold[i]->type == STT_FUNC && cold[i]->size)
-			ret = LUP_ARRAY_PUSH(*r, *nr, (struct lup_range){
-				t->bias + cold[i]->value, t->bias + cold[i]->value + cold[i]->size,
-				f->name });
-	return ret;
-}
-
 int lup_patch_ranges(const LupPatch *patch, const struct lup_target *t, struct lup_range **out,
 		     size_t *nr)
 {
@@ -91,8 +68,11 @@ int lup_patch_ranges(const LupPatch *patch, const struct lup_target *t, struct l
 
 		ret = LUP_ARRAY_PUSH(r, *nr, (struct lup_range){ start, start + f->target_size,
 								 f->name });
-		if (!ret)
-			ret = add_cold_parts(t, f, &r, nr);
+		/* its unlikely parts (f.cold): a thread there is inside f */
+		for (size_t k = 0; !ret && k < f->n_parts; k++)
+			ret = LUP_ARRAY_PUSH(r, *nr, (struct lup_range){
+				t->bias + f->parts[k]->value,
+				t->bias + f->parts[k]->value + f->parts[k]->size, f->name });
 	}
 	if (ret) {
 		free(r);

@@ -25,8 +25,8 @@ struct lup_target {
 int lup_target_find(struct lup_view *v, const LupPatch *patch, struct lup_target *t);
 /*
  * The functions patch replaces, at their addresses in the process of t, with their
- * unlikely parts (f.cold) from t's symbols: the stack check's ranges (names point into
- * patch). Free *out.
+ * unlikely parts (f.cold, recorded in the patch): the stack check's ranges (names
+ * point into patch). Free *out.
  */
 int lup_patch_ranges(const LupPatch *patch, const struct lup_target *t, struct lup_range **out,
 		     size_t *nr);

@@ -1,11 +1,45 @@
 /* What the patch sources define: functions that replace the target's, new ones, and refusals. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/err.h"
 #include "util/log.h"
 #include "mkpatch/mkpatch-priv.h"
+
+/*
+ * The unlikely parts of f that gcc moved away from it (f.cold, every one of that name:
+ * several statics may be named f), recorded for the stack check: a thread there is
+ * inside f. The running target may be stripped: the patch carries them.
+ */
+static int add_parts(struct lup_mkpatch *m, LupFunc *f)
+{
+	const struct lup_sym *cold[LUP_PATCH_MAX_PARTS];
+	char name[512];
+	size_t n;
+	int ret = 0;
+
+	if (snprintf(name, sizeof(name), "%s.cold", f->name) >= (int)sizeof(name))
+		return 0;
+	n = lup_elf_sym_all(m->target, name, cold, LUP_PATCH_MAX_PARTS);
+	for (size_t i = 0; !ret && i < n && i < LUP_PATCH_MAX_PARTS; i++) {
+		LupPart *part;
+
+		if (cold[i]->type != STT_FUNC || !cold[i]->size)
+			continue;
+		part = malloc(sizeof(*part));
+		if (!part)
+			return -ENOMEM;
+		lup_part__init(part);
+		part->value = cold[i]->value;
+		part->size = cold[i]->size;
+		ret = lup_mkpatch_push(&f->parts, &f->n_parts, part);
+		if (ret)
+			free(part);
+	}
+	return ret;
+}
 
 static int add_func(struct lup_mkpatch *m, const char *asm_name, const struct lup_sym *t,
 		    uint64_t new_offset)
@@ -28,6 +62,8 @@ static int add_func(struct lup_mkpatch *m, const char *asm_name, const struct lu
 		if (ret == -ERANGE)
 			ret = -LUP_EBADELF;
 	}
+	if (!ret)
+		ret = add_parts(m, f);
 	if (!ret)
 		ret = lup_mkpatch_push(&m->p->funcs, &m->p->n_funcs, f);
 	if (ret)

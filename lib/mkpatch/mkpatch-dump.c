@@ -52,6 +52,9 @@ void lup_patch_dump(const LupPatch *p, FILE *f)
 			fn->name, fn->target_value, fn->target_size, fn->new_offset);
 		print_hex(f, fn->orig_bytes.data, fn->orig_bytes.len, " ");
 		fputc('\n', f);
+		for (size_t k = 0; k < fn->n_parts; k++)
+			fprintf(f, "part %s 0x%" PRIx64 " size %" PRIu64 "\n", fn->name,
+				fn->parts[k]->value, fn->parts[k]->size);
 	}
 	for (size_t i = 0; i < p->n_symbols; i++) {
 		const LupSymbol *s = p->symbols[i];

@@ -212,8 +212,11 @@ nm "$COLD" | grep -q ' hot\.cold$' || fail "gcc made no hot.cold in $COLD"
 printf '%s\n' 'long hot(long x) { return x + 1; }' 'const char *word(void) { return "new"; }' \
 	>"$T/cold-fix.c"
 lup-mkpatch -t "$COLD" -o "$T/cold.lup" "$T/cold-fix.c"
+lup-mkpatch --dump "$T/cold.lup" | grep -q '^part hot ' || fail "the patch does not carry hot.cold"
+# The process runs a stripped copy (same build-id), as distributions ship binaries.
+strip -o "$T/cold-stripped" "$COLD"
 for tr in "" --checkpoint; do
-	pid=$(start_target "$COLD" hold)
+	pid=$(start_target "$T/cold-stripped" hold)
 	wait_word "$T/out.$pid" old
 	run lup patch $tr --tries 2 --max-wait 1 -p "$T/cold.lup" "$pid"
 	[ "$rc" = 5 ] || fail "${tr:-in place}: a thread in hot.cold: exit $rc, expected 5 (busy)"
