@@ -65,9 +65,19 @@ int lup_elf_find_dynsym(const struct lup_elf *e, const char *name, const struct 
  */
 size_t lup_elf_sym_all(const struct lup_elf *e, const char *name, const struct lup_sym **out,
 		       size_t max);
+/* Whether e has a .symtab (of its own or from a separate debug file). */
+bool lup_elf_has_symtab(const struct lup_elf *e);
+/*
+ * The symbols of a stripped e come from debug, its separate debug file (same build-id;
+ * the -dbgsym packages' /usr/lib/debug/.build-id/xx/yyyy.debug), which e keeps (closed
+ * with it, or at once on error). -LUP_EBADELF, reported, for another build or no .symtab.
+ */
+int lup_elf_use_debug_file(struct lup_elf *e, struct lup_elf *debug);
 /* File bytes at a link-time address; -ERANGE (reported) unless inside a PT_LOAD's file data. */
 int lup_elf_read(const struct lup_elf *e, uint64_t addr, void *buf, size_t len);
 /* The libelf handle, for reading what this interface does not cover (program headers, relocs). */
 struct Elf *lup_elf_libelf(const struct lup_elf *e);
+/* The libelf handle of the file the .symtab comes from (its debug file when attached). */
+struct Elf *lup_elf_symtab_libelf(const struct lup_elf *e);
 
 #endif

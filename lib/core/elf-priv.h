@@ -19,6 +19,7 @@ struct lup_elf {
 	GElf_Ehdr ehdr;
 	struct lup_symtab symtab;	/* .symtab, or .dynsym when stripped; nr 0: neither */
 	struct lup_symtab dynsym;	/* exported symbols of .dynsym */
+	struct lup_elf *debug;		/* the separate debug file symtab comes from, or NULL */
 };
 
 int lup_elf_load_syms(struct lup_elf *e);

@@ -190,3 +190,36 @@ size_t lup_elf_sym_all(const struct lup_elf *e, const char *name, const struct l
 	}
 	return n;
 }
+
+int lup_elf_use_debug_file(struct lup_elf *e, struct lup_elf *debug)
+{
+	const uint8_t *id, *did;
+	size_t len, dlen;
+
+	if (lup_elf_build_id(e, &id, &len) || lup_elf_build_id(debug, &did, &dlen) || len != dlen ||
+	    memcmp(id, did, len)) {
+		pr_err("%s: not the debug file of %s (another build-id)", debug->path, e->path);
+		lup_elf_close(debug);
+		return -LUP_EBADELF;
+	}
+	if (!find_section(debug->elf, SHT_SYMTAB)) {
+		pr_err("%s: no symbol table (.symtab)", debug->path);
+		lup_elf_close(debug);
+		return -LUP_EBADELF;
+	}
+	free_table(&e->symtab);
+	e->symtab = debug->symtab;
+	debug->symtab = (struct lup_symtab){ 0 };
+	e->debug = debug;
+	return 0;
+}
+
+struct Elf *lup_elf_symtab_libelf(const struct lup_elf *e)
+{
+	return e->debug ? e->debug->elf : e->elf;
+}
+
+bool lup_elf_has_symtab(const struct lup_elf *e)
+{
+	return e->debug || find_section(e->elf, SHT_SYMTAB);
+}

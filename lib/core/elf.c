@@ -83,6 +83,7 @@ void lup_elf_close(struct lup_elf *e)
 	if (!e)
 		return;
 	lup_elf_free_syms(e);
+	lup_elf_close(e->debug);
 	if (e->elf)
 		elf_end(e->elf);
 	if (e->fd >= 0)

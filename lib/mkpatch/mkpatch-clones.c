@@ -96,7 +96,7 @@ static int index_clones(Elf *elf, Elf_Scn *scn, struct lup_mkpatch_clones *cl)
 
 static int load_clones(struct lup_mkpatch *m)
 {
-	Elf *elf = lup_elf_libelf(m->target);
+	Elf *elf = lup_elf_symtab_libelf(m->target);
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
 	int ret;

@@ -1,13 +1,17 @@
 /* lup_mkpatch: check the target, build the sources, read the result into a patch, write it. */
 #include <errno.h>
+#include <stdio.h>
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "util/err.h"
 #include "util/log.h"
 #include "mkpatch/mkpatch-priv.h"
+
+#define LUP_DEBUG_ROOT "/usr/lib/debug"	/* where -dbgsym packages put debug files */
 
 static bool has_section(Elf *elf, uint32_t type, Elf_Scn **out)
 {
@@ -48,24 +52,64 @@ static bool is_static(Elf *elf)
 	return exec;
 }
 
+/* ROOT/.build-id/XX/YYYY....debug, where -dbgsym packages put it under /usr/lib/debug. */
+static char *debug_path(const char *root, const uint8_t *id, size_t len)
+{
+	char *path = malloc(strlen(root) + 2 * len + 32);
+	size_t n;
+
+	if (!path)
+		return NULL;
+	n = (size_t)sprintf(path, "%s/.build-id/%02x/", root, id[0]);
+	for (size_t i = 1; i < len; i++)
+		n += (size_t)sprintf(path + n, "%02x", id[i]);
+	strcpy(path + n, ".debug");
+	return path;
+}
+
+/* A stripped target's symbols: --debug-file, else its debug file by build-id. */
+static int attach_debug(struct lup_mkpatch *m, const uint8_t *id, size_t len)
+{
+	char *path = m->o->debug_file ? strdup(m->o->debug_file) :
+		     debug_path(m->o->debug_root ? m->o->debug_root : LUP_DEBUG_ROOT, id, len);
+	struct lup_elf *debug;
+	int ret;
+
+	if (!path)
+		return -ENOMEM;
+	if (!m->o->debug_file && access(path, R_OK)) {
+		pr_err("%s: no symbol table (.symtab) and no debug file %s: install the target's "
+		       "debug symbols (the -dbgsym package), give --debug-file, or build it without "
+		       "stripping it", m->o->target, path);
+		free(path);
+		return -LUP_EBADELF;
+	}
+	ret = lup_elf_open(path, &debug);
+	free(path);
+	if (!ret)
+		ret = lup_elf_use_debug_file(m->target, debug);
+	if (!ret)
+		pr_info("%s: symbols from %s", m->o->target, lup_elf_path(debug));
+	return ret;
+}
+
 static int open_target(struct lup_mkpatch *m)
 {
 	const char *path = m->o->target;
 	const uint8_t *id;
 	size_t len;
-	Elf_Scn *scn;
 	int ret = lup_elf_open(path, &m->target);
 
 	if (ret)
 		return ret;
-	if (!has_section(lup_elf_libelf(m->target), SHT_SYMTAB, &scn)) {
-		pr_err("%s: no symbol table (.symtab): build the target without stripping it, or "
-		       "keep its debug file", path);
-		return -LUP_EBADELF;
-	}
 	if (lup_elf_build_id(m->target, &id, &len)) {
 		pr_err("%s: no build-id note: link the target with -Wl,--build-id", path);
 		return -LUP_EBADELF;
+	}
+	if (m->o->debug_file || !lup_elf_has_symtab(m->target)) {
+		ret = attach_debug(m, id, len);
+		if (ret)
+			return ret;
 	}
 	m->target_static = is_static(lup_elf_libelf(m->target));
 	return 0;

@@ -22,6 +22,8 @@ build_targets() {
 	$CC -O2 -g -shared -fPIC -o "$T/lib.so" "${srcs[@]}"
 	$CC -O2 -g -o "$T/nobuildid" -Wl,--build-id=none "${srcs[@]}" "$S/target-prog.c"
 	strip -o "$T/stripped" "$T/pie"
+	objcopy --only-keep-debug "$T/pie" "$T/pie.debug"
+	$CC -O1 -g -pie -fPIE -o "$T/pie.orig" "${srcs[@]}" "$S/target-prog.c"	# another build
 	$CC -O2 -g -o "$T/clones" "$S/target-clones.c"
 	mkdir -p "$T/lib" "$T/bin" "$T/moved"
 	$CC -O2 -g -shared -fPIC -o "$T/lib/libtwo.so" "$S/libtwo.c" -Wl,--no-as-needed -lm
@@ -122,7 +124,8 @@ check_errors() {
 	expect_fail 3 "static: undefined symbol nosuch_var" "$T/static" "$S/bad-undef.c"
 	expect_fail 3 "writable and executable" "$p" "$S/bad-wx.c"
 	expect_fail 3 "a constructor or destructor \(.init_array\)" "$p" "$S/bad-ctor.c"
-	expect_fail 3 "stripped: no symbol table" "$T/stripped" "$S/fix-replace.c"
+	expect_fail 3 "stripped: no symbol table \(.symtab\) and no debug file .*/.build-id/" "$T/stripped" "$S/fix-replace.c"
+	expect_fail 3 "pie.orig: not the debug file of .*stripped \(another build-id\)" "$T/stripped" --debug-file "$T/pie.orig" "$S/fix-replace.c"
 	expect_fail 3 "nobuildid: no build-id" "$T/nobuildid" "$S/fix-replace.c"
 	expect_fail 3 "not an ELF file" "$S/target-main.c" "$S/fix-replace.c"
 	expect_fail 1 "nowhere: No such file" "$T/nowhere" "$S/fix-replace.c"
@@ -211,7 +214,29 @@ check_usage() {
 	[ $rc -eq 3 ] && grep -q "trunc.lup: message length" "$T/err" || fail "truncated patch: status $rc"
 }
 
+# A stripped target's symbols from its separate debug file: given, or by build-id.
+check_debug_file() {
+	local id d
+	mkpatch "$T/pie" "$T/full.lup" "$S/fix-replace.c" >/dev/null
+	lup-mkpatch -t "$T/stripped" --debug-file "$T/pie.debug" -o "$T/dbg.lup" "$S/fix-replace.c" \
+		-- -I"$T/inc" >"$T/out" 2>&1 || { cat "$T/out" >&2; fail "--debug-file: refused"; }
+	grep -q "symbols from $T/pie.debug" "$T/out" || fail "--debug-file: not said"
+	id=$(readelf -n "$T/stripped" | sed -n 's/.*Build ID: //p')
+	d=$T/debug/.build-id/${id:0:2}
+	mkdir -p "$d" && cp "$T/pie.debug" "$d/${id:2}.debug"
+	lup-mkpatch -t "$T/stripped" --debug-root "$T/debug" -o "$T/dbg2.lup" "$S/fix-replace.c" \
+		-- -I"$T/inc" >/dev/null 2>&1 || fail "--debug-root: refused"
+	for p in dbg dbg2; do
+		cmp -s <(lup-mkpatch --dump "$T/full.lup" | grep -Ev '^(id|target) ') \
+			<(lup-mkpatch --dump "$T/$p.lup" | grep -Ev '^(id|target) ') ||
+			fail "$p: the patch differs from the one built with the unstripped target"
+	done
+	check_no_tmp
+	note "a stripped target: its symbols from its debug file (given, or by build-id)"
+}
+
 build_targets
+check_debug_file
 check_replace pie dyn library
 check_replace nopie exec library
 check_replace static exec target
