@@ -12,7 +12,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage: lup-mkpatch -t TARGET_ELF -o OUT.lup [--id ID] [--expects ID]...\n"
-	      "                   [--no-library-check] [--debug-file FILE | --debug-root DIR]\n"
+	      "                   [--no-library-check] [--debug-file FILE | --debug-dir DIR]\n"
 	      "                   SRC.c... [-- COMPILER_FLAGS...]\n"
 	      "       lup-mkpatch --dump PATCH.lup\n"
 	      "The compiler is $CC (default gcc). See lup-mkpatch(1).\n", f);
@@ -61,7 +61,7 @@ static int parse(int argc, char **argv, struct lup_mkpatch_opts *o, const char *
 		{ "dump", required_argument, NULL, 'd' },
 		{ "no-library-check", no_argument, NULL, 'L' },
 		{ "debug-file", required_argument, NULL, 'g' },
-		{ "debug-root", required_argument, NULL, 'r' },
+		{ "debug-dir", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -82,7 +82,7 @@ static int parse(int argc, char **argv, struct lup_mkpatch_opts *o, const char *
 		case 'd': *dump_path = optarg; break;
 		case 'L': o->no_library_check = true; break;
 		case 'g': o->debug_file = optarg; break;
-		case 'r': o->debug_root = optarg; break;
+		case 'r': o->debug_dir = optarg; break;
 		case 'h': usage(stdout); exit(LUP_EXIT_OK);
 		default: return -1;
 		}

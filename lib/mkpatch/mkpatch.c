@@ -71,7 +71,7 @@ static char *debug_path(const char *root, const uint8_t *id, size_t len)
 static int attach_debug(struct lup_mkpatch *m, const uint8_t *id, size_t len)
 {
 	char *path = m->o->debug_file ? strdup(m->o->debug_file) :
-		     debug_path(m->o->debug_root ? m->o->debug_root : LUP_DEBUG_ROOT, id, len);
+		     debug_path(m->o->debug_dir ? m->o->debug_dir : LUP_DEBUG_ROOT, id, len);
 	struct lup_elf *debug;
 	int ret;
 

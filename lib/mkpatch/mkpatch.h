@@ -11,7 +11,7 @@
 struct lup_mkpatch_opts {
 	const char *target;		/* the executable or library to patch */
 	const char *debug_file;		/* its symbols when stripped; NULL: looked up by build-id */
-	const char *debug_root;		/* where to look it up (DIR/.build-id/xx/yyyy.debug); NULL: /usr/lib/debug */
+	const char *debug_dir;		/* where to look it up (DIR/.build-id/xx/yyyy.debug); NULL: /usr/lib/debug */
 	const char *out;		/* the patch file to write */
 	const char *id;			/* NULL: the output's file name without ".lup" */
 	char *const *expects;		/* ids of the patches this one stacks on */

@@ -224,8 +224,8 @@ check_debug_file() {
 	id=$(readelf -n "$T/stripped" | sed -n 's/.*Build ID: //p')
 	d=$T/debug/.build-id/${id:0:2}
 	mkdir -p "$d" && cp "$T/pie.debug" "$d/${id:2}.debug"
-	lup-mkpatch -t "$T/stripped" --debug-root "$T/debug" -o "$T/dbg2.lup" "$S/fix-replace.c" \
-		-- -I"$T/inc" >/dev/null 2>&1 || fail "--debug-root: refused"
+	lup-mkpatch -t "$T/stripped" --debug-dir "$T/debug" -o "$T/dbg2.lup" "$S/fix-replace.c" \
+		-- -I"$T/inc" >/dev/null 2>&1 || fail "--debug-dir: refused"
 	for p in dbg dbg2; do
 		cmp -s <(lup-mkpatch --dump "$T/full.lup" | grep -Ev '^(id|target) ') \
 			<(lup-mkpatch --dump "$T/$p.lup" | grep -Ev '^(id|target) ') ||
