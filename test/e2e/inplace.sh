@@ -8,7 +8,8 @@
 # moment (SIGKILL to lup, SIGINT/SIGTERM/SIGHUP to its process group) leaves the process
 # (and each process of a tree) running, patched or not as `lup list` says; a seccomp-filtered process, a process in
 # other pid and mount namespaces (by its host PID) and one whose binary was replaced on
-# disk are patched; a thread held in a function's unlikely part (f.cold) makes it busy;
+# disk are patched; libc itself (stripped) is patched with the symbols of Debian's
+# libc6-dbg; a thread held in a function's unlikely part (f.cold) makes it busy;
 # a traced process is refused naming the tracer; a stopped process
 # stays stopped; a process patched in place is checkpointed, restored, listed and
 # reverted, and one patched through a checkpoint is reverted in place.
@@ -225,6 +226,26 @@ for tr in "" --checkpoint; do
 	kill -USR1 "$pid"	# the holder leaves hot.cold
 	ok lup patch $tr -p "$T/cold.lup" "$pid"
 	wait_word "$T/out.$pid" new
+	check_counter "$T/out.$pid"
+	kill -9 "$pid"; wait_gone "$pid"
+done
+
+note "libc itself, stripped, patched with the symbols of Debian's libc6-dbg"
+GETPID=$LUP_BUILD/test/progs/getpid-loop
+LIBC=$(ldd "$GETPID" | awk '/libc\.so\.6/ { print $3 }')
+printf '%s\n' '#include <unistd.h>' 'pid_t getpid(void) { return 4242; }' >"$T/getpid-fix.c"
+lup-mkpatch -t "$LIBC" -o "$T/getpid.lup" "$T/getpid-fix.c" 2>"$T/gp.err" ||
+	{ cat "$T/gp.err" >&2; fail "a patch of $LIBC: refused"; }
+grep -q "symbols from /usr/lib/debug/.build-id/" "$T/gp.err" || fail "libc's debug file not used"
+for tr in "" --checkpoint; do
+	pid=$(start_target "$GETPID")
+	wait_word "$T/out.$pid" "$pid"
+	tids0=$(tids "$pid")
+	ok lup patch $tr -p "$T/getpid.lup" "$pid"
+	wait_word "$T/out.$pid" 4242
+	ok lup revert $tr --all "$pid"
+	wait_word "$T/out.$pid" "$pid"
+	same "$pid" "$tids0" "libc patched ${tr:-in place}"
 	check_counter "$T/out.$pid"
 	kill -9 "$pid"; wait_gone "$pid"
 done
