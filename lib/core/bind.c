@@ -122,34 +122,44 @@ static int ifunc_addr(struct lup_bind *b, size_t m, const struct lup_elf *e, con
 	uint64_t off;
 
 	if (!lup_elf_irelative_slot(e, resolver, &off) &&
-	    slot_into(b, m, e, b->lm.m[m].addr + off, addr))
+	    slot_into(b, m, e, b->lm.m[m].addr + off, addr)) {
+		pr_debug("%s: IFUNC %s: %#" PRIx64 " (IRELATIVE of %s)", b->v->who, name, *addr,
+			 lup_elf_path(e));
 		return 0;
+	}
 	for (size_t k = 0; k < b->lm.nr; k++)
 		if (!lup_bind_module_elf(b, k, &ek) && !lup_elf_got_slot(ek, name, &off) &&
-		    slot_into(b, m, e, b->lm.m[k].addr + off, addr))
+		    slot_into(b, m, e, b->lm.m[k].addr + off, addr)) {
+			pr_debug("%s: IFUNC %s: %#" PRIx64 " (GOT of %s)", b->v->who, name, *addr,
+				 lup_elf_path(ek));
 			return 0;
+		}
 	pr_err("%s: %s is chosen at run time (an IFUNC) and the process has not resolved it "
 	       "yet: it cannot be bound", b->v->who, name);
 	return -LUP_ENOTAPPLIC;
 }
 
-/* First definition in link-map order, as the dynamic linker binds. */
-static int library_sym(struct lup_bind *b, const char *name, uint64_t *addr)
+/*
+ * First definition in link-map order, as the dynamic linker binds: of the version the
+ * patch was linked against (NULL: the default version).
+ */
+static int library_sym(struct lup_bind *b, const char *name, const char *version, uint64_t *addr)
 {
 	const struct lup_sym *s;
 	struct lup_elf *e;
 	size_t i;
 
 	for (i = 0; i < b->lm.nr; i++) {
-		if (lup_bind_module_elf(b, i, &e) || lup_elf_find_dynsym(e, name, &s) ||
-		    s->type == STT_TLS)
+		if (lup_bind_module_elf(b, i, &e) ||
+		    lup_elf_find_dynsym_version(e, name, version, &s) || s->type == STT_TLS)
 			continue;
 		if (s->type == STT_GNU_IFUNC)
 			return ifunc_addr(b, i, e, name, s->value, addr);
 		*addr = b->lm.m[i].addr + s->value;
 		return 0;
 	}
-	pr_err("%s: symbol %s is defined by none of the loaded libraries", b->v->who, name);
+	pr_err("%s: symbol %s%s%s is defined by none of the loaded libraries", b->v->who, name,
+	       version ? "@" : "", version ? version : "");
 	return -LUP_ENOTAPPLIC;
 }
 
@@ -174,7 +184,7 @@ static int target_sym(struct lup_bind *b, const LupSymbol *s, const struct lup_t
 
 	if (!lup_elf_find_dynsym(t->elf, s->name, &ds) && ds->value == s->value &&
 	    ds->type != STT_TLS)
-		return library_sym(b, s->name, addr);
+		return library_sym(b, s->name, NULL, addr);
 	if (!lup_elf_find_sym(t->elf, s->name, NULL, &ds) && ds->value == s->value &&
 	    ds->type == STT_GNU_IFUNC) {
 		/* the target's own IFUNC (a static executable's memcpy) */
@@ -196,7 +206,7 @@ static int sym_addr(struct lup_bind *b, const LupSymbol *s, const struct lup_tar
 		*addr = base + s->value;
 		return 0;
 	default:
-		return library_sym(b, s->name, addr);
+		return library_sym(b, s->name, s->version, addr);
 	}
 }
 

@@ -17,6 +17,7 @@ struct lup_sym {
 	unsigned char type;	/* STT_FUNC, STT_OBJECT, STT_TLS, ... */
 	unsigned char bind;	/* STB_GLOBAL, STB_LOCAL, STB_WEAK */
 	bool hidden;		/* .dynsym: a non-default version (name@VERSION, not @@) */
+	const char *version;	/* .dynsym: the version it defines (GLIBC_2.3), or NULL */
 };
 
 /* -LUP_EBADELF (reported, naming the file) for what libelf cannot read. */
@@ -59,6 +60,15 @@ int lup_elf_find_sym(const struct lup_elf *e, const char *name, const char *file
  * versions, the default one (name@@VERSION), which a program linked now gets.
  */
 int lup_elf_find_dynsym(const struct lup_elf *e, const char *name, const struct lup_sym **out);
+/*
+ * The same for a reference that needs version (NULL: none): the definition of that
+ * version, hidden or not; in an object without versions, its one definition. -ENOENT
+ * when e defines name in other versions only.
+ */
+int lup_elf_find_dynsym_version(const struct lup_elf *e, const char *name, const char *version,
+				const struct lup_sym **out);
+/* The version dynsym entry i of e needs from a library (GLIBC_2.3), or NULL. */
+const char *lup_elf_needed_version(const struct lup_elf *e, size_t i);
 /*
  * Every defined symbol of that name in the table lup_elf_find_sym uses, to list the
  * candidates of an ambiguous name: stores up to max of them, returns how many exist.

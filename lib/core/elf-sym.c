@@ -49,6 +49,68 @@ static bool is_hidden(Elf_Data *versions, size_t i)
 	return versions && gelf_getversym(versions, (int)i, &v) && (v & 0x8000);
 }
 
+static Elf_Scn *section_of_type(Elf *elf, uint32_t type, GElf_Shdr *sh)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, sh) && sh->sh_type == type)
+			return scn;
+	return NULL;
+}
+
+/*
+ * The name of version index ndx in the SHT_GNU_verdef (defined) or SHT_GNU_verneed
+ * (needed) section, or NULL. Entries are walked by their own offsets, each checked
+ * against the section's size.
+ */
+static const char *version_name(Elf *elf, uint32_t type, unsigned ndx)
+{
+	GElf_Shdr sh;
+	Elf_Scn *scn = section_of_type(elf, type, &sh);
+	Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
+	size_t off = 0;
+
+	for (size_t n = 0; d && n < sh.sh_info && off < d->d_size; n++) {
+		GElf_Verdef vd;
+		GElf_Verdaux va;
+		GElf_Verneed vn;
+		GElf_Vernaux vx;
+
+		if (type == SHT_GNU_verdef) {
+			if (!gelf_getverdef(d, (int)off, &vd))
+				return NULL;
+			if (vd.vd_ndx == ndx && gelf_getverdaux(d, (int)(off + vd.vd_aux), &va))
+				return elf_strptr(elf, sh.sh_link, va.vda_name);
+			off = vd.vd_next ? off + vd.vd_next : d->d_size;
+			continue;
+		}
+		if (!gelf_getverneed(d, (int)off, &vn))
+			return NULL;
+		for (size_t a = off + vn.vn_aux, k = 0; k < vn.vn_cnt && a < d->d_size; k++) {
+			if (!gelf_getvernaux(d, (int)a, &vx))
+				break;
+			if (vx.vna_other == ndx)
+				return elf_strptr(elf, sh.sh_link, vx.vna_name);
+			if (!vx.vna_next)
+				break;
+			a += vx.vna_next;
+		}
+		off = vn.vn_next ? off + vn.vn_next : d->d_size;
+	}
+	return NULL;
+}
+
+/* The version of dynsym entry i: defined (verdef) or needed (verneed); NULL for none. */
+static const char *version_of(Elf *elf, Elf_Data *versions, size_t i, bool defined)
+{
+	GElf_Versym v;
+
+	if (!versions || !gelf_getversym(versions, (int)i, &v) || (v & 0x7fff) < 2)
+		return NULL;
+	return version_name(elf, defined ? SHT_GNU_verdef : SHT_GNU_verneed, v & 0x7fff);
+}
+
 /* Fills t->syms from one symbol section; names point into libelf's string data. */
 static int read_table(struct lup_elf *e, Elf_Scn *scn, bool exported_only, struct lup_symtab *t)
 {
@@ -78,6 +140,7 @@ static int read_table(struct lup_elf *e, Elf_Scn *scn, bool exported_only, struc
 		ls->size = s.st_size;
 		ls->type = GELF_ST_TYPE(s.st_info);
 		ls->hidden = is_hidden(versions, i);
+		ls->version = sh.sh_type == SHT_DYNSYM ? version_of(e->elf, versions, i, true) : NULL;
 	}
 	return 0;
 }
@@ -164,16 +227,36 @@ int lup_elf_find_sym(const struct lup_elf *e, const char *name, const char *file
 
 int lup_elf_find_dynsym(const struct lup_elf *e, const char *name, const struct lup_sym **out)
 {
+	return lup_elf_find_dynsym_version(e, name, NULL, out);
+}
+
+int lup_elf_find_dynsym_version(const struct lup_elf *e, const char *name, const char *version,
+				const struct lup_sym **out)
+{
 	const struct lup_sym *s, *found = NULL;
 	void *it = NULL;
 
-	while (e->dynsym.nr && (s = lup_hashmap_next(e->dynsym.by_name, name, &it)))
+	while (e->dynsym.nr && (s = lup_hashmap_next(e->dynsym.by_name, name, &it))) {
+		if (version && s->version && !strcmp(s->version, version)) {
+			*out = s;
+			return 0;
+		}
 		if (!found || (found->hidden && !s->hidden))
 			found = s;
-	if (!found)
+	}
+	/* an object without that version: an unversioned one binds as it is */
+	if (!found || (version && found->version))
 		return -ENOENT;
 	*out = found;
 	return 0;
+}
+
+const char *lup_elf_needed_version(const struct lup_elf *e, size_t i)
+{
+	GElf_Shdr sh;
+	Elf_Scn *dynsym = section_of_type(e->elf, SHT_DYNSYM, &sh);
+
+	return dynsym ? version_of(e->elf, versions_of(e->elf, dynsym), i, false) : NULL;
 }
 
 size_t lup_elf_sym_all(const struct lup_elf *e, const char *name, const struct lup_sym **out,

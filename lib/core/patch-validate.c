@@ -168,6 +168,9 @@ static int check_symbols(const LupPatch *p, const char *path)
 				   (unsigned long)s->value);
 		if (s->has_tls && s->tls && s->scope != LUP_SYM_SCOPE__LUP_SYM_TARGET)
 			return bad(path, "symbol %s: TLS symbols must be the target's", s->name);
+		if (s->version && (s->scope != LUP_SYM_SCOPE__LUP_SYM_LIBRARY ||
+				   !lup_patch_printable(s->version, 255)))
+			return bad(path, "symbol %s: bad version", s->name);
 	}
 	return 0;
 }

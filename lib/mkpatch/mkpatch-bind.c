@@ -109,7 +109,8 @@ static const LupFunc *replaced_func(struct lup_mkpatch *m, const GElf_Sym *s)
 	return NULL;
 }
 
-static int bind_undefined(struct lup_mkpatch *m, const char *name, uint32_t *index)
+static int bind_undefined(struct lup_mkpatch *m, const char *name, const char *version,
+			  uint32_t *index)
 {
 	const struct lup_sym *t;
 	void *it = NULL;
@@ -131,15 +132,20 @@ static int bind_undefined(struct lup_mkpatch *m, const char *name, uint32_t *ind
 		if (ret)
 			return ret;
 	}
-	return add_symbol(m, name, LUP_SYM_SCOPE__LUP_SYM_LIBRARY, 0, false, index);
+	ret = add_symbol(m, name, LUP_SYM_SCOPE__LUP_SYM_LIBRARY, 0, false, index);
+	if (!ret && version && !m->p->symbols[*index]->version &&
+	    !(m->p->symbols[*index]->version = strdup(version)))
+		ret = -ENOMEM;
+	return ret;
 }
 
-int lup_mkpatch_bind(struct lup_mkpatch *m, const char *name, const GElf_Sym *s, uint32_t *index)
+int lup_mkpatch_bind(struct lup_mkpatch *m, const char *name, const GElf_Sym *s,
+		     const char *version, uint32_t *index)
 {
 	const LupFunc *f;
 
 	if (s->st_shndx == SHN_UNDEF)
-		return bind_undefined(m, name, index);
+		return bind_undefined(m, name, version, index);
 	f = replaced_func(m, s);
 	/* So that &f in the patch equals &f in the old code; calls reach f through the jump. */
 	if (f)

@@ -26,6 +26,12 @@ static const char *const compile_flags[] = {
 static const char *const link_flags[] = {
 	"-shared", "-nostdlib", "-Wl,-z,now", "-Wl,-z,noexecstack", "-Wl,-z,separate-code",
 };
+/*
+ * After the sources: libc itself (not its linker script, which adds libc_nonshared.a),
+ * so that the linked object records the version of each libc name it uses (realpath
+ * needs GLIBC_2.3), which the binding then honours.
+ */
+static const char *const link_libs[] = { "-Wl,--as-needed", "-l:libc.so.6" };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -33,7 +39,7 @@ static const char *const link_flags[] = {
 static char **compiler_argv(const struct lup_mkpatch_opts *o, char *cc_words, const char *so)
 {
 	size_t max = strlen(cc_words) / 2 + 1 + ARRAY_SIZE(compile_flags) + ARRAY_SIZE(link_flags) +
-		     o->nr_cflags + 2 + o->nr_srcs + 1, n = 0;
+		     o->nr_cflags + 2 + o->nr_srcs + ARRAY_SIZE(link_libs) + 1, n = 0;
 	char **argv = calloc(max, sizeof(*argv)), *save = NULL;
 
 	if (!argv)
@@ -50,6 +56,8 @@ static char **compiler_argv(const struct lup_mkpatch_opts *o, char *cc_words, co
 	argv[n++] = (char *)so;
 	for (size_t i = 0; i < o->nr_srcs; i++)
 		argv[n++] = o->srcs[i];
+	for (size_t i = 0; i < ARRAY_SIZE(link_libs); i++)
+		argv[n++] = (char *)link_libs[i];
 	return argv;
 }
 

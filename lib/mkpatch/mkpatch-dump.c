@@ -62,6 +62,8 @@ void lup_patch_dump(const LupPatch *p, FILE *f)
 		fprintf(f, "symbol %zu %s %s", i, s->name, scope_name(s->scope));
 		if (s->has_value)
 			fprintf(f, " 0x%" PRIx64, s->value);
+		if (s->version)
+			fprintf(f, " version %s", s->version);
 		fprintf(f, "%s\n", s->has_tls && s->tls ? " tls" : "");
 	}
 	for (size_t i = 0; i < p->n_relocs; i++) {

@@ -64,7 +64,9 @@ int lup_mkpatch_split_name(const char *asm_name, char **name, const char **file)
 /* Target symbol by assembler name ("name" or "name" LUP_FILE_SEP "file"); -ENOENT unreported. */
 int lup_mkpatch_find_target(struct lup_mkpatch *m, const char *asm_name, const struct lup_sym **out);
 /* Index in m->p->symbols of the symbol a relocation of the shared object refers to. */
-int lup_mkpatch_bind(struct lup_mkpatch *m, const char *name, const GElf_Sym *s, uint32_t *index);
+/* version: what the linked patch needs of a library's name (GLIBC_2.3), or NULL. */
+int lup_mkpatch_bind(struct lup_mkpatch *m, const char *name, const GElf_Sym *s,
+		     const char *version, uint32_t *index);
 
 /* Appends item to a protobuf-c repeated field (array of pointers and its count). */
 int lup_mkpatch_push(void *array, size_t *n, void *item);

@@ -44,7 +44,7 @@ static int bind_reloc_sym(struct lup_mkpatch *m, const struct symtab *st, const 
 		       (unsigned long)r->r_offset);
 		return -LUP_EBADPATCH;
 	}
-	return lup_mkpatch_bind(m, name, &s, index);
+	return lup_mkpatch_bind(m, name, &s, lup_elf_needed_version(m->so, i), index);
 }
 
 static int add_one(struct lup_mkpatch *m, const struct symtab *st, const GElf_Rela *r)

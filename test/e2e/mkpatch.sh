@@ -84,7 +84,7 @@ check_replace() { # target kind(dyn|exec) library_scope(library|target)
 	expect_line "$d" "symbol [0-9]+ tls_count target $(sym_value "$tgt" tls_count) tls"
 	expect_line "$d" "reloc 0x[0-9a-f]+ tpoff64 tls_count \+0"
 	if [ "$3" = library ]; then
-		expect_line "$d" "symbol [0-9]+ printf library"
+		expect_line "$d" "symbol [0-9]+ printf library version GLIBC_2.2.5"
 	else
 		expect_line "$d" "symbol [0-9]+ printf target $(sym_value "$tgt" printf)"
 	fi
@@ -167,7 +167,7 @@ check_two() { # target : the patch binds to libc, libtwo.so and libm (needed by 
 	lup-mkpatch --dump "$T/two.lup" >"$d"
 	expect_line "$d" "func report_two target $(sym_value "$1" report_two) .*"
 	for s in printf two_scale cos; do
-		expect_line "$d" "symbol [0-9]+ $s library"
+		expect_line "$d" "symbol [0-9]+ $s library( version GLIBC_[0-9.]+)?"
 	done
 }
 
@@ -192,7 +192,12 @@ check_libraries() {
 	! readelf -d "$T/noneeded.so" | grep -q NEEDED || fail "noneeded.so has a DT_NEEDED"
 	mkpatch "$T/noneeded.so" "$T/noneeded.lup" "$S/fix-noneeded.c" >"$T/out" 2>&1 ||
 		{ cat "$T/out" >&2; fail "noneeded.so: a call to strlen refused"; }
-	expect_line <(lup-mkpatch --dump "$T/noneeded.lup") "symbol [0-9]+ strlen library"
+	expect_line <(lup-mkpatch --dump "$T/noneeded.lup") "symbol [0-9]+ strlen library version GLIBC_2.2.5"
+	# the version each libc name was linked against (realpath has a compat one too)
+	printf '%s\n' '#include <stdlib.h>' 'int compute(int x) { return realpath("/", 0) ? x : 0; }' \
+		>"$T/realpath.c"
+	mkpatch "$T/pie" "$T/realpath.lup" "$T/realpath.c" >/dev/null 2>&1 || fail "realpath: refused"
+	expect_line <(lup-mkpatch --dump "$T/realpath.lup") "symbol [0-9]+ realpath library version GLIBC_2.3"
 	# Built for a machine with other versions of the libraries: not looked up.
 	lup-mkpatch --no-library-check -t "$T/pie" -o "$T/nocheck.lup" "$S/fix-unknown.c" >"$T/out" 2>&1 ||
 		{ cat "$T/out" >&2; fail "--no-library-check: refused"; }
