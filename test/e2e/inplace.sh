@@ -158,21 +158,30 @@ consistent() { # pid tids what
 	wait_word "$T/out.$1" "$want"
 }
 
+# lup patch and lup revert of root, each killed with SIGKILL after each delay; then
+# every pid of "PID:TID,TID,... ..." runs, as its records say.
+kill_lup_at() { # root delays procs
+	local root=$1 delays=$2 d cmd l p
+	for d in $delays; do
+		for cmd in "patch -p $T/counter.lup" "revert --all"; do
+			lup $cmd "$root" >/dev/null 2>&1 &
+			l=$!
+			sleep "$d"
+			kill -9 "$l" 2>/dev/null || true
+			wait "$l" 2>/dev/null || true
+			settled "$root"
+			for p in $3; do
+				consistent "${p%%:*}" "$(tr , ' ' <<<"${p#*:}")" "lup $cmd killed after $d s"
+			done
+		done
+	done
+}
+
 note "lup killed at any moment: the process runs on, patched or not as lup list says"
 pid=$(start_target "$PROG")
 wait_word "$T/out.$pid" old
 tids0=$(tids "$pid")
-for d in 0 0.001 0.002 0.003 0.004 0.006 0.008 0.01 0.02 0.05; do
-	for cmd in "patch -p $T/counter.lup" "revert --all"; do
-		lup $cmd "$pid" >/dev/null 2>&1 &
-		l=$!
-		sleep "$d"
-		kill -9 "$l" 2>/dev/null || true
-		wait "$l" 2>/dev/null || true
-		settled "$pid"
-		consistent "$pid" "$tids0" "lup $cmd killed after $d s"
-	done
-done
+kill_lup_at "$pid" "0 0.001 0.002 0.003 0.004 0.006 0.008 0.01 0.02 0.05" "$pid:${tids0// /,}"
 for sig in INT TERM HUP; do
 	for cmd in "patch -p $T/counter.lup" "revert --all"; do
 		setsid lup $cmd "$pid" >"$T/sig.out" 2>&1 &
@@ -191,19 +200,9 @@ note "a tree: lup killed at any moment, each process ends patched or not as lup 
 tree=$(start_target bash -c 'for i in 1 2 3; do "$0" >"$1.$i" & done; wait' "$PROG" "$T/tree")
 for i in $(seq 200); do [ "$(cat /proc/"$tree"/task/*/children | wc -w)" = 3 ] && break; sleep 0.01; done
 kids=$(cat /proc/"$tree"/task/*/children)
-declare -A ktids
-for k in $kids; do ktids[$k]=$(tids "$k"); ln -sf "$(readlink "/proc/$k/fd/1")" "$T/out.$k"; done
-for d in 0 0.002 0.004 0.008 0.016; do
-	for cmd in "patch -p $T/counter.lup" "revert --all"; do
-		lup $cmd "$tree" >/dev/null 2>&1 &
-		l=$!
-		sleep "$d"
-		kill -9 "$l" 2>/dev/null || true
-		wait "$l" 2>/dev/null || true
-		settled "$tree"
-		for k in $kids; do consistent "$k" "${ktids[$k]}" "tree: lup $cmd killed after $d s"; done
-	done
-done
+procs=
+for k in $kids; do procs+=" $k:$(tids "$k" | tr ' ' ,)"; ln -sf "$(readlink "/proc/$k/fd/1")" "$T/out.$k"; done
+kill_lup_at "$tree" "0 0.002 0.004 0.008 0.016" "$procs"
 for k in $kids; do check_counter "$T/out.$k"; done
 kill -9 $kids "$tree"
 
