@@ -34,8 +34,6 @@ int lup_bind_open(struct lup_view *v, lup_read_fn rd, void *arg, struct lup_bind
 	b->v = v;
 	b->rd = rd;
 	b->arg = arg;
-	if (v->nr_threads)
-		b->fs_base = v->threads[0].fs_base;
 	ret = find_exe(v, &head);
 	if (!ret)
 		ret = lup_linkmap_read(rd, arg, head->start, v->who, &b->lm);
@@ -210,13 +208,31 @@ static int sym_addr(struct lup_bind *b, const LupSymbol *s, const struct lup_tar
 	}
 }
 
-static int target_tpoff(struct lup_bind *b, const LupSymbol *s, const struct lup_target *t,
-			int64_t *tpoff)
+/* A library's thread-local variable: its first definition in link-map order. */
+static int library_tpoff(struct lup_bind *b, const LupSymbol *s, int64_t *tpoff)
+{
+	const struct lup_sym *ds;
+	struct lup_elf *e;
+
+	for (size_t i = 0; i < b->lm.nr; i++)
+		if (!lup_bind_module_elf(b, i, &e) &&
+		    !lup_elf_find_dynsym_version(e, s->name, s->version, &ds) && ds->type == STT_TLS)
+			return lup_tls_tpoff(b, i, ds->value, tpoff);
+	pr_err("%s: thread-local symbol %s is defined by none of the loaded libraries", b->v->who,
+	       s->name);
+	return -LUP_ENOTAPPLIC;
+}
+
+static int tls_tpoff(struct lup_bind *b, const LupSymbol *s, const struct lup_target *t,
+		     int64_t *tpoff)
 {
 	long mod = target_module(b, t);
 
+	if (s->scope == LUP_SYM_SCOPE__LUP_SYM_LIBRARY)
+		return library_tpoff(b, s, tpoff);
 	if (s->scope != LUP_SYM_SCOPE__LUP_SYM_TARGET || !s->tls || mod < 0) {
-		pr_err("%s: thread-local symbol %s: only the target's are supported", b->v->who, s->name);
+		pr_err("%s: thread-local symbol %s: neither the target's nor a library's", b->v->who,
+		       s->name);
 		return -LUP_ENOTAPPLIC;
 	}
 	return lup_tls_tpoff(b, (size_t)mod, s->value, tpoff);
@@ -236,7 +252,7 @@ static int reloc_value(struct lup_bind *b, const LupPatch *p, const LupReloc *r,
 	if (!s)
 		return -LUP_EBADPATCH;	/* lup_patch_validate rejects it first */
 	if (r->kind == LUP_RELOC_KIND__LUP_RELOC_TPOFF64) {
-		ret = target_tpoff(b, s, t, &tpoff);
+		ret = tls_tpoff(b, s, t, &tpoff);
 		*val = (uint64_t)(tpoff + r->addend);
 		return ret;
 	}

@@ -15,7 +15,6 @@ struct lup_bind {
 	struct lup_view *v;		/* its files */
 	lup_read_fn rd;			/* its memory */
 	void *arg;
-	uint64_t fs_base;		/* a thread's thread pointer (TLS) */
 	bool exe_first;			/* module 0 is the executable */
 	struct lup_linkmap lm;		/* a static executable: the executable alone */
 	const char *exe_name;		/* the view's name of the executable */

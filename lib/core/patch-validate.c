@@ -166,8 +166,8 @@ static int check_symbols(const LupPatch *p, const char *path)
 		if (s->scope == LUP_SYM_SCOPE__LUP_SYM_PATCH && s->value >= p->image_size)
 			return bad(path, "symbol %s: offset %#lx outside the patch", s->name,
 				   (unsigned long)s->value);
-		if (s->has_tls && s->tls && s->scope != LUP_SYM_SCOPE__LUP_SYM_TARGET)
-			return bad(path, "symbol %s: TLS symbols must be the target's", s->name);
+		if (s->has_tls && s->tls && s->scope == LUP_SYM_SCOPE__LUP_SYM_PATCH)
+			return bad(path, "symbol %s: a patch has no TLS of its own", s->name);
 		if (s->version && (s->scope != LUP_SYM_SCOPE__LUP_SYM_LIBRARY ||
 				   !lup_patch_printable(s->version, 255)))
 			return bad(path, "symbol %s: bad version", s->name);

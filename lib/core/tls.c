@@ -33,22 +33,51 @@ static int tls_modid(struct lup_bind *b, size_t module, uint64_t *id)
 	return 0;
 }
 
-static int dtv_block(struct lup_bind *b, uint64_t id, uint64_t *block)
+/* The TLS block of module id in the thread whose thread pointer is fs; 0 if none yet. */
+static int dtv_block(struct lup_bind *b, uint64_t fs, uint64_t id, uint64_t *block)
 {
 	uint64_t dtv;
 
-	if (b->rd(b->arg, b->fs_base + TCB_DTV_OFFSET, &dtv, sizeof(dtv)) ||
-	    b->rd(b->arg, dtv + id * DTV_ENTRY_SIZE, block, sizeof(*block)) || !*block) {
+	if (b->rd(b->arg, fs + TCB_DTV_OFFSET, &dtv, sizeof(dtv)) ||
+	    b->rd(b->arg, dtv + id * DTV_ENTRY_SIZE, block, sizeof(*block))) {
 		pr_err("%s: cannot read the TLS block of module %" PRIu64 " (thread pointer 0x%" PRIx64 ")",
-		       b->v->who, id, b->fs_base);
+		       b->v->who, id, fs);
 		return -LUP_EBADIMG;
 	}
 	return 0;
 }
 
+/*
+ * The offset from the thread pointer, the same in every thread: a module's block in
+ * the static TLS area (loaded with the program, or given static TLS by dlopen). A
+ * dynamic block (dlopen, allocated per thread on first use) lies elsewhere in each
+ * thread, or nowhere yet: no one offset serves every thread, refused.
+ */
+static int static_tpoff(struct lup_bind *b, const struct lup_elf *e, uint64_t id, uint64_t value,
+			int64_t *tpoff)
+{
+	uint64_t block;
+	int64_t off;
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < b->v->nr_threads; i++) {
+		uint64_t fs = b->v->threads[i].fs_base;
+
+		ret = dtv_block(b, fs, id, &block);
+		off = (int64_t)(block + value - fs);
+		if (!ret && (!block || (i && off != *tpoff))) {
+			pr_err("%s: the TLS of %s is dynamic (loaded with dlopen): no one offset "
+			       "serves every thread", b->v->who, lup_elf_path(e));
+			ret = -LUP_ENOTAPPLIC;
+		}
+		*tpoff = off;
+	}
+	return ret;
+}
+
 int lup_tls_tpoff(struct lup_bind *b, size_t module, uint64_t value, int64_t *tpoff)
 {
-	uint64_t memsz, align, id, block;
+	uint64_t memsz, align, id;
 	struct lup_elf *e;
 	int ret = lup_bind_module_elf(b, module, &e);
 
@@ -75,9 +104,5 @@ int lup_tls_tpoff(struct lup_bind *b, size_t module, uint64_t value, int64_t *tp
 		*tpoff = 0;
 		return 0;
 	}
-	if (!ret)
-		ret = dtv_block(b, id, &block);
-	if (!ret)
-		*tpoff = (int64_t)(block + value - b->fs_base);
-	return ret;
+	return ret ? ret : static_tpoff(b, e, id, value, tpoff);
 }

@@ -109,7 +109,7 @@ static const LupFunc *replaced_func(struct lup_mkpatch *m, const GElf_Sym *s)
 	return NULL;
 }
 
-static int bind_undefined(struct lup_mkpatch *m, const char *name, const char *version,
+static int bind_undefined(struct lup_mkpatch *m, const char *name, bool tls, const char *version,
 			  uint32_t *index)
 {
 	const struct lup_sym *t;
@@ -132,7 +132,7 @@ static int bind_undefined(struct lup_mkpatch *m, const char *name, const char *v
 		if (ret)
 			return ret;
 	}
-	ret = add_symbol(m, name, LUP_SYM_SCOPE__LUP_SYM_LIBRARY, 0, false, index);
+	ret = add_symbol(m, name, LUP_SYM_SCOPE__LUP_SYM_LIBRARY, 0, tls, index);
 	if (!ret && version && !m->p->symbols[*index]->version &&
 	    !(m->p->symbols[*index]->version = strdup(version)))
 		ret = -ENOMEM;
@@ -145,7 +145,7 @@ int lup_mkpatch_bind(struct lup_mkpatch *m, const char *name, const GElf_Sym *s,
 	const LupFunc *f;
 
 	if (s->st_shndx == SHN_UNDEF)
-		return bind_undefined(m, name, version, index);
+		return bind_undefined(m, name, GELF_ST_TYPE(s->st_info) == STT_TLS, version, index);
 	f = replaced_func(m, s);
 	/* So that &f in the patch equals &f in the old code; calls reach f through the jump. */
 	if (f)

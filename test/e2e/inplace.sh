@@ -9,7 +9,8 @@
 # (and each process of a tree) running, patched or not as `lup list` says; a seccomp-filtered process, a process in
 # other pid and mount namespaces (by its host PID) and one whose binary was replaced on
 # disk are patched; libc itself (stripped) is patched with the symbols of Debian's
-# libc6-dbg; a thread held in a function's unlikely part (f.cold) makes it busy;
+# libc6-dbg; a thread held in a function's unlikely part (f.cold) makes it busy; a
+# library's dynamic TLS (dlopen) is refused;
 # a traced process is refused naming the tracer; a stopped process
 # stays stopped; a process patched in place is checkpointed, restored, listed and
 # reverted, and one patched through a checkpoint is reverted in place.
@@ -246,6 +247,24 @@ for tr in "" --checkpoint; do
 	wait_word "$T/out.$pid" "$pid"
 	same "$pid" "$tids0" "libc patched ${tr:-in place}"
 	check_counter "$T/out.$pid"
+	kill -9 "$pid"; wait_gone "$pid"
+done
+
+note "a library's dynamic TLS (dlopen, not yet in every thread) is refused, nothing changed"
+DLTLS=$LUP_BUILD/test/progs/dlopen-tls
+printf '%s\n' 'extern __thread long dyn_tls;' \
+	'const char *word(void) { return dyn_tls > 0 ? "new" : "bad"; }' >"$T/dyntls-fix.c"
+lup-mkpatch --no-library-check -t "$DLTLS" -o "$T/dyntls.lup" "$T/dyntls-fix.c"
+for tr in "" --checkpoint; do
+	pid=$(start_target "$DLTLS" "$LUP_BUILD/test/progs/libdyntls.so")
+	wait_word "$T/out.$pid" old
+	tids0=$(tids "$pid")
+	run lup patch $tr -p "$T/dyntls.lup" "$pid"
+	[ "$rc" = 4 ] || fail "${tr:-in place}: dynamic TLS: exit $rc, expected 4"
+	grep -q "TLS of .*libdyntls.so is dynamic" "$T/cmd.err" || fail "the refusal does not name the library"
+	wait_word "$T/out.$pid" old
+	same "$pid" "$tids0" "dynamic TLS refused ${tr:-in place}"
+	[ -z "$(listed "$pid")" ] || fail "a patch is recorded"
 	kill -9 "$pid"; wait_gone "$pid"
 done
 

@@ -15,7 +15,8 @@ VARIANTS=(pie nopie static shlib)
 WORKERS=(0 4 4c)
 # The bits of enum scn_check (test/scenarios/scenario.h), in order.
 CHECKS=(call-global call-static call-libc call-shlib call-new var-global var-static-twin
-	var-rodata var-tls var-new fnptr-global fnptr-static fnptr-self call-ifunc call-versioned)
+	var-rodata var-tls var-new fnptr-global fnptr-static fnptr-self call-ifunc call-versioned
+	var-lib-tls)
 STATE=(patch-applied runs-v2 counter-continues same-pid same-tids signals-continue)
 declare -A cell	# "$row $case" -> PASS | FAIL | n/a; a case is "variant/1t", "variant/4t", "variant/4t-ck"
 failed=0

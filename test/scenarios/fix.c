@@ -86,6 +86,7 @@ static long check_vars(const struct scn_ctx *c)
 	long counter = __atomic_add_fetch(&scn_counter, 1, __ATOMIC_RELAXED);
 	long twin = __atomic_add_fetch(&twin_funcs, 1, __ATOMIC_RELAXED);
 	long tls_ok = scn_tls == c->calls && &scn_tls == scn_tls_addr();
+	long lib_tls_ok = &scn_helper_tls == scn_helper_tls_addr() && ++scn_helper_tls > 0;
 	long calls = __atomic_add_fetch(&scn_patch_calls, 1, __ATOMIC_RELAXED);
 	long data = __atomic_add_fetch(&new_data, 1, __ATOMIC_RELAXED);
 
@@ -94,7 +95,7 @@ static long check_vars(const struct scn_ctx *c)
 	       (twin > c->calls && scn_twin_funcs() >= twin && twin_other == SCN_TWIN_OTHER &&
 		scn_twin_other() == SCN_TWIN_OTHER ? SCN_VAR_STATIC : 0) |
 	       (scn_table[5] == SCN_TABLE_5 && scn_table[7] == 8 ? SCN_VAR_RODATA : 0) |
-	       (tls_ok ? SCN_VAR_TLS : 0) |
+	       (tls_ok ? SCN_VAR_TLS : 0) | (lib_tls_ok ? SCN_VAR_LIB_TLS : 0) |
 	       (calls >= 1 && data > 1000 && data - 1000 <= scn_patch_calls &&
 		strcmp(new_text, "version 2") == 0 ? SCN_VAR_NEW : 0);
 }

@@ -24,7 +24,8 @@ enum scn_check {
 	SCN_FNPTR_SELF = 1 << 12,	/* &replaced function == the old entry callers use */
 	SCN_CALL_IFUNC = 1 << 13,	/* calls libc functions chosen at run time (IFUNCs) */
 	SCN_CALL_VERSIONED = 1 << 14,	/* calls a libc name with several versions */
-	SCN_NR_CHECKS = 15,
+	SCN_VAR_LIB_TLS = 1 << 15,	/* a thread-local variable of another library */
+	SCN_NR_CHECKS = 16,
 };
 
 /* One per thread that calls scn_step(). */
@@ -53,6 +54,8 @@ long scn_twin_other(void);
 
 /* libscenario-helper.so (linked into the static executable). */
 long scn_helper_fn(long x);
+extern __thread long scn_helper_tls;
+long *scn_helper_tls_addr(void);
 
 #define SCN_GLOBAL_FN(x) ((x) * 3 + 1)
 #define SCN_STATIC_FN(x) ((x) * 5 + 2)
