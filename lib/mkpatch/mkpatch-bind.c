@@ -142,10 +142,15 @@ static int bind_undefined(struct lup_mkpatch *m, const char *name, bool tls, con
 int lup_mkpatch_bind(struct lup_mkpatch *m, const char *name, const GElf_Sym *s,
 		     const char *version, uint32_t *index)
 {
+	const struct lup_sym *t;
 	const LupFunc *f;
 
 	if (s->st_shndx == SHN_UNDEF)
 		return bind_undefined(m, name, GELF_ST_TYPE(s->st_info) == STT_TLS, version, index);
+	/* a weak (COMDAT) copy of the patch: the target's one, when it has one, is the one */
+	if (GELF_ST_BIND(s->st_info) == STB_WEAK && !lup_elf_find_sym(m->target, name, NULL, &t) &&
+	    t->bind != STB_LOCAL && t->type == GELF_ST_TYPE(s->st_info))
+		return add_symbol(m, name, LUP_SYM_SCOPE__LUP_SYM_TARGET, t->value, false, index);
 	f = replaced_func(m, s);
 	/* So that &f in the patch equals &f in the old code; calls reach f through the jump. */
 	if (f)

@@ -120,7 +120,12 @@ static int check_def(struct lup_mkpatch *m, const char *name, const GElf_Sym *s)
 		       m->o->out, name);
 		return -LUP_EBADPATCH;
 	}
-	if (GELF_ST_BIND(s->st_info) == STB_LOCAL)
+	/*
+	 * Weak definitions are what C++ emits for every template instantiation and inline
+	 * function it uses (COMDAT): the patch's copies replace nothing, and bind to the
+	 * target's copy where it has one (lup_mkpatch_bind).
+	 */
+	if (GELF_ST_BIND(s->st_info) == STB_LOCAL || GELF_ST_BIND(s->st_info) == STB_WEAK)
 		return 0;
 	if (type == STT_FUNC)
 		return check_func(m, name, s);

@@ -268,6 +268,22 @@ for tr in "" --checkpoint; do
 	kill -9 "$pid"; wait_gone "$pid"
 done
 
+note "a C++ program: the patch's push_back uses the program's own instantiation"
+g++ -O2 -g -o "$T/cxx" "$LUP_TOP/test/mkpatch/target-cxx.cc"
+lup-mkpatch -t "$T/cxx" -o "$T/cxx.lup" "$LUP_TOP/test/mkpatch/fix-cxx.cc" 2>/dev/null
+for tr in "" --checkpoint; do
+	pid=$(start_target "$T/cxx")
+	wait_word "$T/out.$pid" 3
+	ok lup patch $tr -p "$T/cxx.lup" "$pid"
+	for i in $(seq 300); do tail -n 1 "$T/out.$pid" | grep -q ' new ' && break; sleep 0.01; done
+	n=$(tail -n 1 "$T/out.$pid" | awk '{ print $3 }'); sleep 0.1
+	[ "$(tail -n 1 "$T/out.$pid" | awk '{ print $2 }')" = new ] || fail "the C++ patch does not run"
+	[ "$(tail -n 1 "$T/out.$pid" | awk '{ print $3 }')" -gt "$n" ] || fail "the vector stopped growing"
+	awk '$1 != prev + 1 && NR > 1 { bad = 1 } { prev = $1 } END { exit bad }' "$T/out.$pid" ||
+		fail "the C++ program's counter did not continue"
+	kill -9 "$pid"; wait_gone "$pid"
+done
+
 note "a seccomp-filtered process (mmap, mprotect, munmap denied to it) is patched"
 pid=$(start_target "$PROG" seccomp)
 wait_word "$T/out.$pid" old

@@ -34,6 +34,7 @@ build_targets() {
 		-Wl,-rpath,'${ORIGIN}/../lib' -Wl,--disable-new-dtags
 	cp "$T/two" "$T/moved/two"	# $ORIGIN/lib does not exist there
 	$CC -O2 -g -shared -fPIC -nostdlib -o "$T/noneeded.so" "$S/target-noneeded.c"
+	g++ -O2 -g -o "$T/cxx" "$S/target-cxx.cc"
 }
 
 # Value of a .symtab symbol as 0x..., optionally the local one of a source file.
@@ -240,7 +241,22 @@ check_debug_file() {
 	note "a stripped target: its symbols from its debug file (given, or by build-id)"
 }
 
+# C++: the weak (COMDAT) instantiations a patch emits replace nothing; those the target
+# has bind to its copy.
+check_cxx() {
+	local d=$T/cxx.dump
+	mkpatch "$T/cxx" "$T/cxx.lup" "$S/fix-cxx.cc" >"$T/out" 2>&1 || { cat "$T/out" >&2; fail "cxx: refused"; }
+	lup-mkpatch --dump "$T/cxx.lup" >"$d"
+	[ "$(grep -c '^func ' "$d")" = 2 ] || { cat "$d" >&2; fail "cxx: not exactly step and word replaced"; }
+	expect_line "$d" "func _Z4stepl target .*"
+	expect_line "$d" "func _Z4wordv target .*"
+	expect_line "$d" "symbol [0-9]+ _ZNSt6vectorIlSaIlEE17_M_realloc_insertIJRKlEEEvN9__gnu_cxx17__normal_iteratorIPlS1_EEDpOT_ target $(sym_value "$T/cxx" _ZNSt6vectorIlSaIlEE17_M_realloc_insertIJRKlEEEvN9__gnu_cxx17__normal_iteratorIPlS1_EEDpOT_)"
+	check_no_tmp
+	note "C++: weak instantiations replace nothing and bind to the target's copy"
+}
+
 build_targets
+check_cxx
 check_debug_file
 check_replace pie dyn library
 check_replace nopie exec library
