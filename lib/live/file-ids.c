@@ -86,7 +86,8 @@ static int add(struct lup_file_ids *c, unsigned long dev, unsigned long ino, int
 	return 0;
 }
 
-void lup_map_file_path(pid_t pid, const struct lup_proc_map *m, char *buf, size_t size)
+/* Where to open the very file m maps: /proc/PID/map_files/START-END, else its path. */
+static void map_file_path(pid_t pid, const struct lup_proc_map *m, char *buf, size_t size)
 {
 	snprintf(buf, size, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid, m->start, m->end);
 	/* map_files needs CAP_SYS_ADMIN; the path in maps does for a file still on disk */
@@ -104,7 +105,7 @@ static int file_id(struct lup_file_ids *c, pid_t pid, const struct lup_proc_map 
 	*out = find(c, m->dev, m->ino);
 	if (*out)
 		return 0;
-	lup_map_file_path(pid, m, path, sizeof(path));
+	map_file_path(pid, m, path, sizeof(path));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0)
 		return add(c, m->dev, m->ino, fd, m->name && m->name[0] == '/' ? m->name : path, out);

@@ -29,7 +29,5 @@ int lup_file_ids_elf(struct lup_file_ids *c, pid_t pid, const struct lup_proc_ma
 /* The file at path as seen from inside root (a process's /proc/PID/root), the same way. */
 int lup_file_ids_elf_path(struct lup_file_ids *c, const char *root, const char *path,
 			  struct lup_elf **out);
-/* Where to open the very file m maps: /proc/PID/map_files/START-END, else its path. */
-void lup_map_file_path(pid_t pid, const struct lup_proc_map *m, char *buf, size_t size);
 
 #endif
