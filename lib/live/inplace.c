@@ -26,7 +26,7 @@
 struct inplace {
 	const struct lup_live_opts *o;
 	struct lup_live_tree tree;
-	struct lup_file_ids *files;	/* the tree's ELF files, opened once */
+	struct lup_file_ids *files;	/* the tree's ELF files, opened once (the caller's) */
 	bool *done;			/* per process of the tree: nothing left to do */
 	uint64_t *base;			/* per patch: where the last plan put its image */
 };
@@ -224,19 +224,17 @@ static int one_round(void *ctx, struct lup_live_try *t, struct lup_live_result *
 	return ret ? ret : pending ? -LUP_EBUSY : 0;
 }
 
-int lup_live_inplace(const struct lup_live_opts *o, struct lup_live_result *res)
+int lup_live_inplace(const struct lup_live_opts *o, struct lup_file_ids *files,
+		     struct lup_live_result *res)
 {
-	struct inplace ip = { .o = o };
+	struct inplace ip = { .o = o, .files = files };
 	int ret = lup_live_tree_read(o->pid, &ip.tree);
 
 	if (ret)
 		return ret;
 	ip.done = calloc(ip.tree.nr + 1, sizeof(*ip.done));
 	ip.base = calloc(o->nr_patches + 1, sizeof(*ip.base));
-	ret = ip.done && ip.base ? lup_file_ids_new(&ip.files) : -ENOMEM;
-	if (!ret)
-		ret = lup_live_rounds(o, one_round, &ip, res);
-	lup_file_ids_free(ip.files);
+	ret = ip.done && ip.base ? lup_live_rounds(o, one_round, &ip, res) : -ENOMEM;
 	free(ip.base);
 	free(ip.done);
 	lup_live_tree_free(&ip.tree);

@@ -9,6 +9,8 @@
 #include "core/patch.h"
 #include "live/live.h"
 
+struct lup_file_ids;
+
 /* The processes of a tree, root first. */
 struct lup_live_tree {
 	size_t nr;
@@ -22,9 +24,10 @@ void lup_live_tree_free(struct lup_live_tree *t);
 /*
  * Before anything is frozen: every patch's target (by build-id) is mapped by some process
  * of the tree with the original bytes at each replaced entry. -LUP_ENOTAPPLIC (reported:
- * other build, or already applied) or another negative error.
+ * other build, or already applied) or another negative error. ids: the tree's ELF files.
  */
-int lup_live_check_targets(const struct lup_live_tree *t, LupPatch *const *patches, size_t nr);
+int lup_live_check_targets(const struct lup_live_tree *t, struct lup_file_ids *ids,
+			   LupPatch *const *patches, size_t nr);
 /*
  * Before anything is frozen: some process of the tree has patch id applied (NULL: any
  * patch) and the revert-order rule lets it out, from the records in live memory.
@@ -69,6 +72,7 @@ int lup_live_rounds(const struct lup_live_opts *o, lup_live_round_fn round, void
 		    struct lup_live_result *res);
 /* The transports (lib/live/live-checkpoint.c, lib/live/inplace.c). */
 int lup_live_checkpoint(const struct lup_live_opts *o, struct lup_live_result *res);
-int lup_live_inplace(const struct lup_live_opts *o, struct lup_live_result *res);
+int lup_live_inplace(const struct lup_live_opts *o, struct lup_file_ids *files,
+		     struct lup_live_result *res);
 
 #endif

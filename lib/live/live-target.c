@@ -75,17 +75,16 @@ static int report(const struct lup_live_tree *t, LupPatch *const *patches, size_
 	return ret;
 }
 
-int lup_live_check_targets(const struct lup_live_tree *t, LupPatch *const *patches, size_t nr)
+int lup_live_check_targets(const struct lup_live_tree *t, struct lup_file_ids *ids,
+			   LupPatch *const *patches, size_t nr)
 {
 	struct patch_seen *seen = calloc(nr ? nr : 1, sizeof(*seen));
-	struct lup_file_ids *ids = NULL;
-	int ret = seen ? lup_file_ids_new(&ids) : -ENOMEM;
+	int ret = seen ? 0 : -ENOMEM;
 
 	for (size_t i = 0; !ret && i < t->nr; i++)
 		ret = check_proc(t->pids[i], i == 0, ids, patches, nr, seen);
 	if (!ret)
 		ret = report(t, patches, nr, seen);
-	lup_file_ids_free(ids);
 	free(seen);
 	return ret;
 }

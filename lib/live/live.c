@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "live/file-ids.h"
 #include "live/live-priv.h"
 #include "live/live.h"
 #include "util/err.h"
@@ -72,8 +73,8 @@ int lup_live_rounds(const struct lup_live_opts *o, lup_live_round_fn round, void
 	return ret;
 }
 
-/* What is checked before anything is frozen. */
-static int check(const struct lup_live_opts *o)
+/* What is checked before anything is frozen; files: the tree's ELF files, opened once. */
+static int check(const struct lup_live_opts *o, struct lup_file_ids *files)
 {
 	struct lup_live_tree tree;
 	int ret = lup_live_tree_read(o->pid, &tree);
@@ -81,7 +82,7 @@ static int check(const struct lup_live_opts *o)
 	if (ret)
 		return ret;
 	if (o->op == LUP_LIVE_OP_PATCH)
-		ret = lup_live_check_targets(&tree, o->patches, o->nr_patches);
+		ret = lup_live_check_targets(&tree, files, o->patches, o->nr_patches);
 	else
 		ret = lup_live_check_revert(&tree, o->revert_id);
 	lup_live_tree_free(&tree);
@@ -96,14 +97,18 @@ const struct lup_live_try lup_live_try_none = {
 int lup_live_run(const struct lup_live_opts *o, struct lup_live_result *res)
 {
 	double start = lup_live_now_ms();
+	struct lup_file_ids *files = NULL;
 	int ret;
 
 	*res = (struct lup_live_result){ .pid = o->pid, .transport = o->transport, .op = o->op,
 					 .state = LUP_LIVE_UNTOUCHED };
-	ret = check(o);
+	ret = lup_file_ids_new(&files);
 	if (!ret)
-		ret = o->transport == LUP_LIVE_INPLACE ? lup_live_inplace(o, res) :
+		ret = check(o, files);
+	if (!ret)
+		ret = o->transport == LUP_LIVE_INPLACE ? lup_live_inplace(o, files, res) :
 							  lup_live_checkpoint(o, res);
+	lup_file_ids_free(files);
 	res->err = ret;
 	res->total_ms = lup_live_now_ms() - start;
 	return ret;
