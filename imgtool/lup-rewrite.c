@@ -6,9 +6,12 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "images/dump.h"
 #include "util/err.h"
@@ -17,6 +20,7 @@
 #include "core/patch.h"
 #include "images/rewrite.h"
 #include "images/show.h"
+#include "util/root-path.h"
 
 enum mode {
 	MODE_NONE,
@@ -36,6 +40,30 @@ struct opts {
 	const char **patches;	/* rewrite: every -p, in order */
 	size_t nr_patches;
 };
+
+/*
+ * OUT_DIR inside IMG_DIR would change the input (and leave a parent link that loops):
+ * refused, reported. OUT_DIR does not exist yet: its parent is resolved.
+ */
+static bool out_inside(const char *out, const char *in)
+{
+	char *abs = lup_abs_path(out), *parent = abs ? strdup(abs) : NULL;
+	char real_in[PATH_MAX], real_parent[PATH_MAX];
+	size_t n;
+	bool inside = false;
+
+	if (parent && realpath(in, real_in) && realpath(dirname(parent), real_parent)) {
+		n = strlen(real_in);
+		inside = !strncmp(real_parent, real_in, n) &&
+			 (real_parent[n] == '/' || real_parent[n] == '\0');
+	}
+	if (inside)
+		fprintf(stderr, "lup-rewrite: %s is inside %s: the output must be outside the input\n",
+			out, in);
+	free(abs);
+	free(parent);
+	return inside;
+}
 
 static void usage(FILE *out)
 {
@@ -128,7 +156,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		usage(stderr);
 		return LUP_EXIT_USAGE;
 	}
-	return 0;
+	return o->out && out_inside(o->out, o->dir) ? LUP_EXIT_USAGE : 0;
 }
 
 static int run_show(const struct opts *o)

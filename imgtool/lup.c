@@ -17,6 +17,7 @@
 #include "live/live.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/root-path.h"
 #include "worker.h"
 
 #define DEFAULT_TRIES 10
@@ -31,6 +32,7 @@ struct cmdline {
 	const char *plugin_dir;
 	bool json, all;
 	const char *checkpoint_only;	/* the first option given that only --checkpoint uses */
+	char *plugin_dir_abs;		/* lup.so's directory, absolute (criu changes its own) */
 };
 
 static void usage(FILE *f)
@@ -64,14 +66,14 @@ static void usage(FILE *f)
 		DEFAULT_TRIES, DEFAULT_MAX_WAIT_S, LUP_CRIU_PLUGIN_DIR, DEFAULT_TIMEOUT_S);
 }
 
-/* A whole number in [min, max]; false (reported) otherwise. */
+/* A whole number in [min, max], digits only (no sign, no blank); false (reported) otherwise. */
 static bool parse_num(const char *opt, const char *s, long min, long max, long *out)
 {
 	char *end;
 
 	errno = 0;
 	*out = strtol(s, &end, 10);
-	if (errno || end == s || *end || *out < min || *out > max) {
+	if (errno || s[0] < '0' || s[0] > '9' || *end || *out < min || *out > max) {
 		fprintf(stderr, "lup: %s: not a number in %ld..%ld: '%s'\n", opt, min, max, s);
 		return false;
 	}
@@ -194,6 +196,26 @@ static const char *check_cmdline(const struct cmdline *c, int nr_args)
 	return NULL;
 }
 
+/* pid is a process, not a thread of one (a thread id would reach criu); else reported. */
+static bool is_process(long pid)
+{
+	char path[64], line[128];
+	long tgid = pid;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (tgid != pid)
+		fprintf(stderr, "lup: %ld is a thread of process %ld: give the process's PID\n", pid,
+			tgid);
+	return tgid == pid;
+}
+
 /* argv after the command: options and PID before "--", criu's options after it. */
 static int parse_cmdline(struct cmdline *c, int argc, char **argv)
 {
@@ -216,7 +238,7 @@ static int parse_cmdline(struct cmdline *c, int argc, char **argv)
 		usage(stderr);
 		return LUP_EXIT_USAGE;
 	}
-	if (!parse_num("PID", argv[optind], 1, INT_MAX, &pid))
+	if (!parse_num("PID", argv[optind], 1, INT_MAX, &pid) || !is_process(pid))
 		return LUP_EXIT_USAGE;
 	c->live.pid = (pid_t)pid;
 	return 0;
@@ -237,7 +259,7 @@ static void find_plugin(struct cmdline *c)
 
 	snprintf(path, sizeof(path), "%s/" LUP_PLUGIN_FILE, dir);
 	if (access(path, R_OK) == 0)
-		c->live.criu.plugin_dir = dir;
+		c->live.criu.plugin_dir = c->plugin_dir_abs = lup_abs_path(dir);
 	else
 		pr_warn("%s: %s; the dump is not gated (a busy process is dumped and restored unpatched)",
 			path, strerror(errno));
@@ -356,5 +378,6 @@ int main(int argc, char **argv)
 	if (!ret)
 		ret = run(&c);
 	free(c.patch_paths);
+	free(c.plugin_dir_abs);
 	return ret;
 }

@@ -36,10 +36,14 @@ static int read_all(int fd, const char *path, uint8_t *buf, size_t len)
 	return 0;
 }
 
-/* The whole file, refused before reading when larger than any valid patch can be. */
+/*
+ * The whole file, refused before reading when larger than any valid patch can be.
+ * O_NONBLOCK: a FIFO given as the patch would block the open until a writer comes; it,
+ * a device or a directory is refused before anything is read.
+ */
 static int load_file(const char *path, uint8_t **buf, size_t *len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), ret;
 	struct stat st;
 
 	if (fd < 0 || fstat(fd, &st)) {
@@ -49,8 +53,13 @@ static int load_file(const char *path, uint8_t **buf, size_t *len)
 			close(fd);
 		return ret;
 	}
-	/* A segment's data is at most its mem_size, so the message is about image_size. */
-	if (st.st_size < HEADER_SIZE || (uint64_t)st.st_size > 2 * LUP_PATCH_MAX_SIZE) {
+	if (!S_ISREG(st.st_mode)) {
+		pr_err("%s: not a regular file", path);
+		close(fd);
+		return -LUP_EBADPATCH;
+	}
+	/* A segment's data is at most its mem_size: the message is about image_size. */
+	if (st.st_size < HEADER_SIZE || (uint64_t)st.st_size > LUP_PATCH_MAX_FILE) {
 		pr_err("%s: bad patch size %lld bytes", path, (long long)st.st_size);
 		close(fd);
 		return -LUP_EBADPATCH;

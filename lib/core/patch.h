@@ -11,6 +11,7 @@
 #define LUP_PATCH_MAGIC 0x3150554cu	/* "LUP1" */
 #define LUP_PATCH_VERSION 1
 #define LUP_PATCH_MAX_SIZE (1ul << 30)
+#define LUP_PATCH_MAX_FILE (LUP_PATCH_MAX_SIZE + (16ul << 20))	/* image and metadata */
 #define LUP_PATCH_MAX_PARTS 8		/* unlikely parts of one replaced function, at most */
 
 typedef LupPatch lup_patch_t;

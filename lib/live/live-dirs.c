@@ -9,6 +9,7 @@
 
 #include "live/live-priv.h"
 #include "util/log.h"
+#include "util/root-path.h"
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
@@ -33,23 +34,27 @@ static int remove_tree(const char *path)
 static int make_top(struct lup_live_dirs *d, const char *top, pid_t pid)
 {
 	const char *tmp = getenv("TMPDIR");
+	char *base;
 
 	if (top) {
-		d->top = strdup(top);
+		d->top = lup_abs_path(top);
 		if (!d->top)
 			return -ENOMEM;
-		if (mkdir(top, 0700) == 0)
+		if (mkdir(d->top, 0700) == 0)
 			d->created = true;
 		else if (errno != EEXIST) {
-			pr_err("%s: cannot create: %s", top, strerror(errno));
+			pr_err("%s: cannot create: %s", d->top, strerror(errno));
 			return -errno;
 		}
 		return 0;
 	}
-	if (asprintf(&d->top, "%s/lup-%d.XXXXXX", tmp && *tmp ? tmp : "/var/tmp", (int)pid) < 0) {
+	base = lup_abs_path(tmp && *tmp ? tmp : "/var/tmp");
+	if (!base || asprintf(&d->top, "%s/lup-%d.XXXXXX", base, (int)pid) < 0) {
+		free(base);
 		d->top = NULL;
 		return -ENOMEM;
 	}
+	free(base);
 	if (!mkdtemp(d->top)) {
 		pr_err("%s: cannot create: %s", d->top, strerror(errno));
 		return -errno;

@@ -1,6 +1,7 @@
 /* A root directory (--root, LUP_ROOT) and an absolute path from the images: names, opening. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -81,4 +82,15 @@ int lup_root_open(const char *root, const char *path)
 		return -err;
 	}
 	return fd;
+}
+
+char *lup_abs_path(const char *path)
+{
+	char cwd[PATH_MAX], *out;
+
+	if (path[0] == '/')
+		return strdup(path);
+	if (!getcwd(cwd, sizeof(cwd)))
+		return NULL;
+	return asprintf(&out, "%s/%s", cwd, path) < 0 ? NULL : out;
 }

@@ -1,4 +1,4 @@
-/* Paths of a process's files (absolute, from its images) under the root they live in. */
+/* Paths: of a process's files (absolute, from its images) under the root they live in; absolute ones. */
 #ifndef LUP_ROOT_PATH_H
 #define LUP_ROOT_PATH_H
 
@@ -11,5 +11,11 @@ char *lup_root_join(const char *root, const char *path);
  * Returns the fd or a negative errno, reported naming root + path.
  */
 int lup_root_open(const char *root, const char *path);
+
+/*
+ * path made absolute against the working directory (malloc'ed; NULL without memory or
+ * working directory): CRIU changes its own, so what reaches it must not be relative.
+ */
+char *lup_abs_path(const char *path);
 
 #endif
