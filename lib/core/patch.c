@@ -1,4 +1,7 @@
-/* Reading and writing lup patch files: u32 magic, u32 length, one lup_patch message. */
+/*
+ * Reading and writing lup patch files: u32 magic, u32 length, one lup_patch message, the
+ * seal (core/patch-seal.h) of all that precedes it.
+ */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -10,6 +13,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "core/patch.h"
+#include "core/patch-seal.h"
 
 #define HEADER_SIZE 8u
 
@@ -59,7 +63,8 @@ static int load_file(const char *path, uint8_t **buf, size_t *len)
 		return -LUP_EBADPATCH;
 	}
 	/* A segment's data is at most its mem_size: the message is about image_size. */
-	if (st.st_size < HEADER_SIZE || (uint64_t)st.st_size > LUP_PATCH_MAX_FILE) {
+	if (st.st_size < HEADER_SIZE + LUP_PATCH_SEAL_SIZE ||
+	    (uint64_t)st.st_size > LUP_PATCH_MAX_FILE) {
 		pr_err("%s: bad patch size %lld bytes", path, (long long)st.st_size);
 		close(fd);
 		return -LUP_EBADPATCH;
@@ -84,45 +89,60 @@ static void put_le32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static int unpack(const char *path, const uint8_t *buf, size_t len, LupPatch **out)
+/* The header's magic and length match the file: the message's length in *msg_len. */
+static int check_header(const char *path, const uint8_t *buf, size_t len, uint32_t *msg_len)
 {
-	uint32_t msg_len;
+	uint32_t magic = get_le32(buf);
 
-	if (get_le32(buf) != LUP_PATCH_MAGIC) {
-		pr_err("%s: not a lup patch (magic %#x)", path, get_le32(buf));
+	if (magic == LUP_PATCH_MAGIC_V1) {
+		pr_err("%s: a patch of format 1, without a digest: rebuild it with lup-mkpatch", path);
 		return -LUP_EBADPATCH;
 	}
-	msg_len = get_le32(buf + 4);
-	if (msg_len != len - HEADER_SIZE) {
-		pr_err("%s: message length %u but %zu bytes follow the header", path, msg_len,
-		       len - HEADER_SIZE);
+	if (magic != LUP_PATCH_MAGIC) {
+		pr_err("%s: not a lup patch (magic %#x)", path, magic);
 		return -LUP_EBADPATCH;
 	}
-	*out = lup_patch__unpack(NULL, msg_len, buf + HEADER_SIZE);
-	if (!*out) {
-		pr_err("%s: garbled patch message", path);
+	*msg_len = get_le32(buf + 4);
+	if (*msg_len != len - HEADER_SIZE - LUP_PATCH_SEAL_SIZE) {
+		pr_err("%s: message length %u but %zu bytes lie between the header and the digest",
+		       path, *msg_len, len - HEADER_SIZE - LUP_PATCH_SEAL_SIZE);
 		return -LUP_EBADPATCH;
 	}
 	return 0;
 }
 
-int lup_patch_parse(const void *buf, size_t len, const char *name, LupPatch **out)
+int lup_patch_decode(const void *msg, size_t len, const char *name, LupPatch **out)
 {
 	int ret;
 
-	if (len < HEADER_SIZE) {
-		pr_err("%s: truncated: %zu bytes, not even a header", name, len);
+	*out = lup_patch__unpack(NULL, len, msg);
+	if (!*out) {
+		pr_err("%s: garbled patch message", name);
 		return -LUP_EBADPATCH;
 	}
-	ret = unpack(name, buf, len, out);
-	if (ret)
-		return ret;
 	ret = lup_patch_validate(*out, name);
 	if (ret) {
 		lup_patch_free(*out);
 		*out = NULL;
 	}
 	return ret;
+}
+
+int lup_patch_parse(const void *buf, size_t len, const char *name, LupPatch **out)
+{
+	uint32_t msg_len;
+	int ret;
+
+	if (len < HEADER_SIZE + LUP_PATCH_SEAL_SIZE) {
+		pr_err("%s: truncated: %zu bytes, not even a header and a digest", name, len);
+		return -LUP_EBADPATCH;
+	}
+	ret = check_header(name, buf, len, &msg_len);
+	if (!ret)
+		ret = lup_patch_check_seal(buf, len, name);
+	if (ret)
+		return ret;
+	return lup_patch_decode((const uint8_t *)buf + HEADER_SIZE, msg_len, name, out);
 }
 
 int lup_patch_read(const char *path, LupPatch **out)
@@ -157,21 +177,25 @@ static int write_all(int fd, const char *path, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-/* Serializes p with its header into a fresh buffer. */
+/* Serializes p with its header and seal into a fresh buffer. */
 static int pack(const LupPatch *p, uint8_t **buf, size_t *len)
 {
 	size_t msg_len = lup_patch__get_packed_size(p);
+	int ret;
 
-	if (msg_len > 2 * LUP_PATCH_MAX_SIZE)
+	if (HEADER_SIZE + msg_len + LUP_PATCH_SEAL_SIZE > LUP_PATCH_MAX_FILE)
 		return -EFBIG;
-	*len = HEADER_SIZE + msg_len;
+	*len = HEADER_SIZE + msg_len + LUP_PATCH_SEAL_SIZE;
 	*buf = malloc(*len);
 	if (!*buf)
 		return -ENOMEM;
 	put_le32(*buf, LUP_PATCH_MAGIC);
 	put_le32(*buf + 4, (uint32_t)msg_len);
 	lup_patch__pack(p, *buf + HEADER_SIZE);
-	return 0;
+	ret = lup_patch_seal(*buf, HEADER_SIZE + msg_len, *buf + HEADER_SIZE + msg_len);
+	if (ret)
+		free(*buf);
+	return ret;
 }
 
 static int write_tmp(const char *path, const char *tmp, int fd, const uint8_t *buf, size_t len)

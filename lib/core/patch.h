@@ -8,7 +8,8 @@
 #include "arch/x86/arch.h"
 #include "lup-patch.pb-c.h"
 
-#define LUP_PATCH_MAGIC 0x3150554cu	/* "LUP1" */
+#define LUP_PATCH_MAGIC 0x3250554cu	/* "LUP2": sealed by a digest */
+#define LUP_PATCH_MAGIC_V1 0x3150554cu	/* "LUP1": no digest, refused */
 #define LUP_PATCH_VERSION 1
 #define LUP_PATCH_MAX_SIZE (1ul << 30)
 #define LUP_PATCH_MAX_FILE (LUP_PATCH_MAX_SIZE + (16ul << 20))	/* image and metadata */
@@ -24,6 +25,8 @@ typedef LupPatch lup_patch_t;
 int lup_patch_read(const char *path, LupPatch **out);
 /* The same checks on a patch file's bytes; name is used in messages. */
 int lup_patch_parse(const void *buf, size_t len, const char *name, LupPatch **out);
+/* Decodes and validates the message alone (what follows the header, before the seal). */
+int lup_patch_decode(const void *msg, size_t len, const char *name, LupPatch **out);
 int lup_patch_validate(const LupPatch *p, const char *path);
 /* Writes through a temporary file and rename. */
 int lup_patch_write(const char *path, const LupPatch *p);

@@ -26,6 +26,7 @@ done
 [ "$(ls "$T/corpus-img" | wc -l)" -ge ${#kinds[@]} ] || fail "seed images missing"
 echo 'long compute(long x) { return x + 7; }' >"$T/fix.c"
 lup-mkpatch -t "$LUP_BUILD/test/progs/rewrite-counter" -o "$T/corpus-patch/fix.lup" "$T/fix.c"
+head -c -32 "$T/corpus-patch/fix.lup" | tail -c +9 >"$T/corpus-patch/fix.msg"	# the bare message
 note "seed corpus: the record page the patch leaves in the rewritten process"
 mkdir -p "$T/corpus-record"
 lup-rewrite -p "$T/corpus-patch/fix.lup" -D "$T/img" -o "$T/rw" 2>/dev/null

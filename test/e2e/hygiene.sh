@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Input hygiene of lup and lup-rewrite: a patch that is a FIFO, a directory or a device is
-# refused (exit 3) without blocking or reading; a PID with a sign, a blank or a thread id
+# refused (exit 3) without blocking or reading, and so is one with any byte changed; a PID with a sign, a blank or a thread id
 # is refused (exit 2); an output directory inside the input images is refused (exit 2);
 # relative --images, TMPDIR and --plugin-dir reach CRIU as absolute paths, so that a
 # checkpoint `lup patch` run from another directory works. The target runs on untouched
@@ -30,6 +30,21 @@ mkfifo "$T/fifo.lup"
 refused 3 "$T/fifo.lup: not a regular file" lup patch -p "$T/fifo.lup" "$pid"
 refused 3 "$T/: not a regular file" lup patch -p "$T/" "$pid"
 refused 3 "/dev/zero: not a regular file" lup patch -p /dev/zero "$pid"
+
+note "a patch with one byte changed anywhere (header, id, segments, digest) is refused"
+# Offsets: the magic, the length, the patch's id, the middle and 3/4 of the file (the
+# segments' code and data), the last byte (the digest).
+size=$(stat -c %s "$T/counter.lup")
+id_at=$(grep -abo counter "$T/counter.lup" | head -n 1 | cut -d: -f1)
+for at in 0 5 "$id_at" $((size / 2)) $((size * 3 / 4)) $((size - 1)); do
+	cp "$T/counter.lup" "$T/mut.lup"
+	python3 -c 'import sys; f = open(sys.argv[1], "r+b"); at = int(sys.argv[2]); f.seek(at)
+b = f.read(1); f.seek(at); f.write(bytes([b[0] ^ 0x20]))' "$T/mut.lup" "$at"
+	pat="digest mismatch"
+	[ "$at" -lt 8 ] && pat="mut.lup: "
+	refused 3 "$pat" lup patch -p "$T/mut.lup" "$pid"
+	refused 3 "$pat" lup-mkpatch --dump "$T/mut.lup"
+done
 
 note "a PID with a sign or a blank, or a thread's id, is refused"
 for bad in "+$pid" " $pid" "$pid " "0x1" "1e3" ""; do

@@ -233,8 +233,8 @@ check_debug_file() {
 	lup-mkpatch -t "$T/stripped" --debug-dir "$T/debug" -o "$T/dbg2.lup" "$S/fix-replace.c" \
 		-- -I"$T/inc" >/dev/null 2>&1 || fail "--debug-dir: refused"
 	for p in dbg dbg2; do
-		cmp -s <(lup-mkpatch --dump "$T/full.lup" | grep -Ev '^(id|target) ') \
-			<(lup-mkpatch --dump "$T/$p.lup" | grep -Ev '^(id|target) ') ||
+		cmp -s <(lup-mkpatch --dump "$T/full.lup" | grep -Ev '^(id|target|created) ') \
+			<(lup-mkpatch --dump "$T/$p.lup" | grep -Ev '^(id|target|created) ') ||
 			fail "$p: the patch differs from the one built with the unstripped target"
 	done
 	check_no_tmp

@@ -125,7 +125,7 @@ static void test_garbled(void **state)
 
 	assert_int_equal(mkdir(in_dir("bad"), 0700), 0);
 	write_patch("bad/a.lup", "good");
-	write_file("bad/b.lup", "LUP1\x40garbage");
+	write_file("bad/b.lup", "LUP2\x40garbage");
 	assert_int_equal(lup_patch_dir_load(in_dir("bad"), &s), -LUP_EBADPATCH);
 }
 

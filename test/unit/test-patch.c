@@ -175,9 +175,47 @@ static void test_wrong_magic(void **state)
 	assert_int_equal(lup_patch_read(path, &p), -LUP_EBADPATCH);
 }
 
+/* Every byte of a valid patch, changed, is refused: the digest covers all of them. */
+static void test_every_byte_sealed(void **state)
+{
+	struct fixture *f = *state;
+	uint8_t buf[4096];
+	LupPatch *p;
+	FILE *fp;
+	size_t len;
+
+	assert_int_equal(lup_patch_write(path, &f->p), 0);
+	fp = fopen(path, "r");
+	len = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	for (size_t i = 0; i < len; i++) {
+		buf[i] ^= 0x01;
+		assert_int_equal(lup_patch_parse(buf, len, "flipped", &p), -LUP_EBADPATCH);
+		buf[i] ^= 0x01;
+	}
+	assert_int_equal(lup_patch_parse(buf, len, "intact", &p), 0);
+	lup_patch_free(p);
+}
+
+/* A patch of format 1 (no digest): refused, never decoded. */
+static void test_format_1_refused(void **state)
+{
+	struct fixture *f = *state;
+	size_t msg_len = lup_patch__get_packed_size(&f->p);
+	uint8_t *buf = malloc(8 + msg_len);
+	LupPatch *p;
+
+	assert_non_null(buf);
+	memcpy(buf, "LUP1", 4);
+	buf[4] = (uint8_t)msg_len, buf[5] = (uint8_t)(msg_len >> 8), buf[6] = buf[7] = 0;
+	lup_patch__pack(&f->p, buf + 8);
+	assert_int_equal(lup_patch_parse(buf, 8 + msg_len, "v1", &p), -LUP_EBADPATCH);
+	free(buf);
+}
+
 static void test_huge_length(void **state)
 {
-	const uint8_t buf[12] = { 0x4c, 0x55, 0x50, 0x31, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4 };
+	uint8_t buf[48] = { 0x4c, 0x55, 0x50, 0x32, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4 };
 	LupPatch *p;
 
 	write_bytes(buf, sizeof(buf));
@@ -186,7 +224,7 @@ static void test_huge_length(void **state)
 
 static void test_garbage_message(void **state)
 {
-	uint8_t buf[64] = { 0x4c, 0x55, 0x50, 0x31, 56, 0, 0, 0 };
+	uint8_t buf[64] = { 0x4c, 0x55, 0x50, 0x32, 24, 0, 0, 0 };
 	LupPatch *p;
 
 	for (size_t i = 8; i < sizeof(buf); i++)
@@ -384,7 +422,8 @@ static void test_record_too_large(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_round_trip), T(test_truncated), T(test_wrong_magic), T(test_huge_length),
+		T(test_round_trip), T(test_truncated), T(test_wrong_magic), T(test_every_byte_sealed),
+		T(test_format_1_refused), T(test_huge_length),
 		T(test_garbage_message), T(test_segment_out_of_range), T(test_segment_offset_wraps),
 		T(test_segment_unaligned), T(test_segments_overlap), T(test_data_over_mem_size),
 		T(test_wx_segment), T(test_image_too_large), T(test_bad_symbol_index),
