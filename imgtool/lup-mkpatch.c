@@ -8,13 +8,14 @@
 #include "util/err.h"
 #include "exit-status.h"
 #include "mkpatch/mkpatch.h"
+#include "core/patch-sign.h"
 
 static void usage(FILE *f)
 {
 	fputs("usage: lup-mkpatch -t TARGET_ELF -o OUT.lup [--id ID] [--expects ID]...\n"
 	      "                   [--no-library-check] [--debug-file FILE | --debug-dir DIR]\n"
-	      "                   SRC.c... [-- COMPILER_FLAGS...]\n"
-	      "       lup-mkpatch --dump PATCH.lup\n"
+	      "                   [--sign KEY.pem] SRC.c... [-- COMPILER_FLAGS...]\n"
+	      "       lup-mkpatch --dump PATCH.lup [--trusted-keys DIR]\n"
 	      "The compiler is $CC (default gcc). See lup-mkpatch(1).\n", f);
 }
 
@@ -62,6 +63,8 @@ static int parse(int argc, char **argv, struct lup_mkpatch_opts *o, const char *
 		{ "no-library-check", no_argument, NULL, 'L' },
 		{ "debug-file", required_argument, NULL, 'g' },
 		{ "debug-dir", required_argument, NULL, 'r' },
+		{ "sign", required_argument, NULL, 's' },
+		{ "trusted-keys", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -83,6 +86,8 @@ static int parse(int argc, char **argv, struct lup_mkpatch_opts *o, const char *
 		case 'L': o->no_library_check = true; break;
 		case 'g': o->debug_file = optarg; break;
 		case 'r': o->debug_dir = optarg; break;
+		case 's': o->sign_key = optarg; break;
+		case 'T': lup_trust_use(optarg); break;
 		case 'h': usage(stdout); exit(LUP_EXIT_OK);
 		default: return -1;
 		}

@@ -21,6 +21,7 @@
 #include "images/rewrite.h"
 #include "images/show.h"
 #include "util/root-path.h"
+#include "core/patch-sign.h"
 
 enum mode {
 	MODE_NONE,
@@ -69,6 +70,7 @@ static void usage(FILE *out)
 {
 	fputs("usage: lup-rewrite --show DIR [--json]\n"
 	      "       lup-rewrite -p PATCH [-p PATCH ...] -D IMG_DIR -o OUT_DIR [--root DIR]\n"
+	      "                   [--trusted-keys DIR]\n"
 	      "       lup-rewrite --list -D IMG_DIR [--json] [--root DIR]\n"
 	      "       lup-rewrite --revert ID|--all -D IMG_DIR -o OUT_DIR [--root DIR]\n"
 	      "  --show DIR   print the processes, threads, VMAs and pages of checkpoint DIR\n"
@@ -77,6 +79,8 @@ static void usage(FILE *out)
 	      "  -D IMG_DIR   the checkpoint to patch (never modified)\n"
 	      "  -o OUT_DIR   the new checkpoint, linked to IMG_DIR (must not exist)\n"
 	      "  --root DIR   where the checkpoint's file paths resolve (default /)\n"
+	      "  --trusted-keys DIR  public keys of the patch signers (default\n"
+	      "               $LUP_TRUSTED_KEYS, else /etc/lup/keys.d)\n"
 	      "  --list       print the patches applied to each process of IMG_DIR\n"
 	      "  --revert ID  revert patch ID in every process that has it (--all: every patch)\n"
 	      "See lup-rewrite(1).\n", out);
@@ -103,6 +107,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "list", no_argument, NULL, 'l' },
 		{ "revert", required_argument, NULL, 'R' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "trusted-keys", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -129,6 +134,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'r':
 			o->root = optarg;
+			break;
+		case 'T':
+			lup_trust_use(optarg);
 			break;
 		case 'l':
 			o->mode = MODE_LIST;

@@ -18,6 +18,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/root-path.h"
+#include "core/patch-sign.h"
 #include "worker.h"
 
 #define DEFAULT_TRIES 10
@@ -33,6 +34,8 @@ struct cmdline {
 	bool json, all;
 	const char *checkpoint_only;	/* the first option given that only --checkpoint uses */
 	char *plugin_dir_abs;		/* lup.so's directory, absolute (criu changes its own) */
+	char *trusted_keys;		/* --trusted-keys, absolute */
+	struct lup_patch_bytes *patch_bytes;	/* each patch file as read and checked */
 };
 
 static void usage(FILE *f)
@@ -51,6 +54,8 @@ static void usage(FILE *f)
 		"      --tries N         tries at most while a thread is busy (default %d)\n"
 		"      --max-wait SECS   total wait between tries (default %d)\n"
 		"      --json            the result and step times (list: the patches) as JSON\n"
+		"      --trusted-keys DIR  public keys of the patch signers (default:\n"
+		"                        $LUP_TRUSTED_KEYS, else " LUP_TRUST_DEFAULT_DIR ")\n"
 		"      --checkpoint      through CRIU: dump, rewrite the images, restore\n"
 		"  with --checkpoint:\n"
 		"      --criu PATH       the criu binary (default: $CRIU, else criu in PATH)\n"
@@ -93,7 +98,7 @@ static bool add_patch_path(struct cmdline *c, const char *path)
 
 enum {
 	OPT_CRIU = 256, OPT_PLUGIN_DIR, OPT_IMAGES, OPT_KEEP, OPT_TRIES, OPT_MAX_WAIT, OPT_TIMEOUT,
-	OPT_JSON, OPT_ID, OPT_ALL, OPT_CHECKPOINT,
+	OPT_JSON, OPT_ID, OPT_ALL, OPT_CHECKPOINT, OPT_TRUSTED_KEYS,
 };
 
 static const struct option long_opts[] = {
@@ -109,6 +114,7 @@ static const struct option long_opts[] = {
 	{ "id", required_argument, NULL, OPT_ID },
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "checkpoint", no_argument, NULL, OPT_CHECKPOINT },
+	{ "trusted-keys", required_argument, NULL, OPT_TRUSTED_KEYS },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
@@ -170,6 +176,13 @@ static int parse_opt(struct cmdline *c, int opt, const char *arg)
 		return 0;
 	case OPT_CHECKPOINT:
 		c->live.transport = LUP_LIVE_CHECKPOINT;
+		return 0;
+	case OPT_TRUSTED_KEYS:
+		free(c->trusted_keys);
+		c->trusted_keys = lup_abs_path(arg);
+		if (!c->trusted_keys)
+			return LUP_EXIT_FAIL;
+		lup_trust_use(c->trusted_keys);
 		return 0;
 	case 'h':
 		usage(stdout);
@@ -265,25 +278,32 @@ static void find_plugin(struct cmdline *c)
 			path, strerror(errno));
 }
 
-/* Reads and validates every patch before anything is frozen. */
+/*
+ * Reads and validates every patch (digest, signature, trust store) before anything is
+ * frozen; the bytes are kept for the dump gate of a checkpoint run.
+ */
 static int read_patches(struct cmdline *c, LupPatch ***out)
 {
 	LupPatch **p = calloc(c->nr_patch_paths, sizeof(*p));
 	int ret = 0;
 
-	if (!p)
+	c->patch_bytes = calloc(c->nr_patch_paths, sizeof(*c->patch_bytes));
+	*out = p;
+	if (!p || !c->patch_bytes)
 		return -ENOMEM;
 	for (size_t i = 0; !ret && i < c->nr_patch_paths; i++)
-		ret = lup_patch_read(c->patch_paths[i], &p[i]);
-	*out = p;
+		ret = lup_patch_read_file(c->patch_paths[i], &p[i], &c->patch_bytes[i]);
 	return ret;
 }
 
-static void free_patches(LupPatch **p, size_t nr)
+static void free_patches(struct cmdline *c, LupPatch **p)
 {
-	for (size_t i = 0; p && i < nr; i++)
+	for (size_t i = 0; p && i < c->nr_patch_paths; i++)
 		if (p[i])
 			lup_patch_free(p[i]);
+	for (size_t i = 0; c->patch_bytes && i < c->nr_patch_paths; i++)
+		free(c->patch_bytes[i].buf);
+	free(c->patch_bytes);
 	free(p);
 }
 
@@ -322,6 +342,7 @@ static int run_live(struct cmdline *c, LupPatch **patches)
 
 	c->live.op = patches ? LUP_LIVE_OP_PATCH : LUP_LIVE_OP_REVERT;
 	c->live.patches = patches;
+	c->live.patch_bytes = c->patch_bytes;
 	c->live.nr_patches = c->nr_patch_paths;
 	if (c->live.transport == LUP_LIVE_CHECKPOINT)
 		return run_and_report(c);
@@ -350,7 +371,7 @@ static int run(struct cmdline *c)
 		return run_live(c, NULL);
 	ret = read_patches(c, &patches);
 	ret = ret ? lup_exit_report("lup", ret) : run_live(c, patches);
-	free_patches(patches, c->nr_patch_paths);
+	free_patches(c, patches);
 	return ret;
 }
 
@@ -379,5 +400,6 @@ int main(int argc, char **argv)
 		ret = run(&c);
 	free(c.patch_paths);
 	free(c.plugin_dir_abs);
+	free(c.trusted_keys);
 	return ret;
 }

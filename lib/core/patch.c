@@ -1,6 +1,7 @@
 /*
- * Reading and writing lup patch files: u32 magic, u32 length, one lup_patch message, the
- * seal (core/patch-seal.h) of all that precedes it.
+ * Reading and writing lup patch files: u32 magic, u32 length, one lup_patch message, a
+ * signature block or nothing (core/patch-sign.h), the seal (core/patch-seal.h) of all
+ * that precedes it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,6 +15,7 @@
 #include "util/log.h"
 #include "core/patch.h"
 #include "core/patch-seal.h"
+#include "core/patch-sign.h"
 
 #define HEADER_SIZE 8u
 
@@ -89,10 +91,15 @@ static void put_le32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* The header's magic and length match the file: the message's length in *msg_len. */
-static int check_header(const char *path, const uint8_t *buf, size_t len, uint32_t *msg_len)
+/*
+ * The header's magic and length match the file: the message's length in *msg_len, and
+ * whether a signature block follows it in *signed_.
+ */
+static int check_header(const char *path, const uint8_t *buf, size_t len, uint32_t *msg_len,
+			bool *signed_)
 {
 	uint32_t magic = get_le32(buf);
+	size_t rest = len - HEADER_SIZE - LUP_PATCH_SEAL_SIZE;
 
 	if (magic == LUP_PATCH_MAGIC_V1) {
 		pr_err("%s: a patch of format 1, without a digest: rebuild it with lup-mkpatch", path);
@@ -103,9 +110,10 @@ static int check_header(const char *path, const uint8_t *buf, size_t len, uint32
 		return -LUP_EBADPATCH;
 	}
 	*msg_len = get_le32(buf + 4);
-	if (*msg_len != len - HEADER_SIZE - LUP_PATCH_SEAL_SIZE) {
+	*signed_ = *msg_len + (size_t)LUP_PATCH_SIG_SIZE == rest;
+	if (*msg_len != rest && !*signed_) {
 		pr_err("%s: message length %u but %zu bytes lie between the header and the digest",
-		       path, *msg_len, len - HEADER_SIZE - LUP_PATCH_SEAL_SIZE);
+		       path, *msg_len, rest);
 		return -LUP_EBADPATCH;
 	}
 	return 0;
@@ -130,31 +138,47 @@ int lup_patch_decode(const void *msg, size_t len, const char *name, LupPatch **o
 
 int lup_patch_parse(const void *buf, size_t len, const char *name, LupPatch **out)
 {
+	const uint8_t *bytes = buf;
 	uint32_t msg_len;
+	bool signed_;
 	int ret;
 
 	if (len < HEADER_SIZE + LUP_PATCH_SEAL_SIZE) {
 		pr_err("%s: truncated: %zu bytes, not even a header and a digest", name, len);
 		return -LUP_EBADPATCH;
 	}
-	ret = check_header(name, buf, len, &msg_len);
+	ret = check_header(name, buf, len, &msg_len, &signed_);
 	if (!ret)
 		ret = lup_patch_check_seal(buf, len, name);
+	if (!ret)
+		ret = lup_patch_check_signature(name, bytes, HEADER_SIZE + msg_len,
+						signed_ ? bytes + HEADER_SIZE + msg_len : NULL);
 	if (ret)
 		return ret;
 	return lup_patch_decode((const uint8_t *)buf + HEADER_SIZE, msg_len, name, out);
 }
 
-int lup_patch_read(const char *path, LupPatch **out)
+int lup_patch_read_file(const char *path, LupPatch **out, struct lup_patch_bytes *bytes)
 {
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int ret = load_file(path, &buf, &len);
+	int ret = load_file(path, &bytes->buf, &bytes->len);
 
 	if (ret)
 		return ret;
-	ret = lup_patch_parse(buf, len, path, out);
-	free(buf);
+	ret = lup_patch_parse(bytes->buf, bytes->len, path, out);
+	if (ret) {
+		free(bytes->buf);
+		bytes->buf = NULL;
+	}
+	return ret;
+}
+
+int lup_patch_read(const char *path, LupPatch **out)
+{
+	struct lup_patch_bytes bytes;
+	int ret = lup_patch_read_file(path, out, &bytes);
+
+	if (!ret)
+		free(bytes.buf);
 	return ret;
 }
 
@@ -177,22 +201,26 @@ static int write_all(int fd, const char *path, const uint8_t *buf, size_t len)
 	return 0;
 }
 
-/* Serializes p with its header and seal into a fresh buffer. */
-static int pack(const LupPatch *p, uint8_t **buf, size_t *len)
+/* Serializes p with its header, its signature by key (unless NULL) and seal. */
+static int pack(const LupPatch *p, struct evp_pkey_st *key, uint8_t **buf, size_t *len)
 {
-	size_t msg_len = lup_patch__get_packed_size(p);
-	int ret;
+	size_t msg_len = lup_patch__get_packed_size(p), body = HEADER_SIZE + msg_len;
+	size_t sig = key ? LUP_PATCH_SIG_SIZE : 0;
+	int ret = 0;
 
-	if (HEADER_SIZE + msg_len + LUP_PATCH_SEAL_SIZE > LUP_PATCH_MAX_FILE)
+	if (body + sig + LUP_PATCH_SEAL_SIZE > LUP_PATCH_MAX_FILE)
 		return -EFBIG;
-	*len = HEADER_SIZE + msg_len + LUP_PATCH_SEAL_SIZE;
+	*len = body + sig + LUP_PATCH_SEAL_SIZE;
 	*buf = malloc(*len);
 	if (!*buf)
 		return -ENOMEM;
 	put_le32(*buf, LUP_PATCH_MAGIC);
 	put_le32(*buf + 4, (uint32_t)msg_len);
 	lup_patch__pack(p, *buf + HEADER_SIZE);
-	ret = lup_patch_seal(*buf, HEADER_SIZE + msg_len, *buf + HEADER_SIZE + msg_len);
+	if (key)
+		ret = lup_patch_sign(key, *buf, body, *buf + body);
+	if (!ret)
+		ret = lup_patch_seal(*buf, body + sig, *buf + body + sig);
 	if (ret)
 		free(*buf);
 	return ret;
@@ -217,25 +245,13 @@ static int write_tmp(const char *path, const char *tmp, int fd, const uint8_t *b
 	return ret;
 }
 
-int lup_patch_write(const char *path, const LupPatch *p)
+int lup_patch_write_bytes(const char *path, const uint8_t *buf, size_t len)
 {
-	uint8_t *buf = NULL;
 	char *tmp = NULL;
-	size_t len;
 	int ret, fd;
 
-	ret = lup_patch_validate(p, path);
-	if (ret)
-		return ret;
-	ret = pack(p, &buf, &len);
-	if (ret) {
-		pr_err("%s: %s", path, lup_strerror(ret));
-		return ret;
-	}
-	if (asprintf(&tmp, "%s.XXXXXX", path) < 0) {
-		free(buf);
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
 		return -ENOMEM;
-	}
 	fd = mkstemp(tmp);
 	if (fd < 0) {
 		ret = -errno;
@@ -246,6 +262,24 @@ int lup_patch_write(const char *path, const LupPatch *p)
 			unlink(tmp);
 	}
 	free(tmp);
+	return ret;
+}
+
+int lup_patch_write(const char *path, const LupPatch *p, struct evp_pkey_st *key)
+{
+	uint8_t *buf = NULL;
+	size_t len;
+	int ret;
+
+	ret = lup_patch_validate(p, path);
+	if (ret)
+		return ret;
+	ret = pack(p, key, &buf, &len);
+	if (ret) {
+		pr_err("%s: %s", path, lup_strerror(ret));
+		return ret;
+	}
+	ret = lup_patch_write_bytes(path, buf, len);
 	free(buf);
 	return ret;
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "arch/x86/arch.h"
 #include "lup-patch.pb-c.h"
@@ -23,13 +24,23 @@ typedef LupPatch lup_patch_t;
  * inside writable segments). -LUP_EBADPATCH, reported naming the file and the field.
  */
 int lup_patch_read(const char *path, LupPatch **out);
+/* A patch file's bytes as read and checked, to hand on verbatim (signature and all). */
+struct lup_patch_bytes {
+	uint8_t *buf;
+	size_t len;
+};
+/* lup_patch_read, keeping the file's bytes in *bytes (the caller frees bytes->buf). */
+int lup_patch_read_file(const char *path, LupPatch **out, struct lup_patch_bytes *bytes);
 /* The same checks on a patch file's bytes; name is used in messages. */
 int lup_patch_parse(const void *buf, size_t len, const char *name, LupPatch **out);
 /* Decodes and validates the message alone (what follows the header, before the seal). */
 int lup_patch_decode(const void *msg, size_t len, const char *name, LupPatch **out);
 int lup_patch_validate(const LupPatch *p, const char *path);
-/* Writes through a temporary file and rename. */
-int lup_patch_write(const char *path, const LupPatch *p);
+struct evp_pkey_st;
+/* Writes through a temporary file and rename, signed by key unless it is NULL. */
+int lup_patch_write(const char *path, const LupPatch *p, struct evp_pkey_st *key);
+/* A patch file's bytes (from lup_patch_read_file), the same way. */
+int lup_patch_write_bytes(const char *path, const uint8_t *buf, size_t len);
 void lup_patch_free(LupPatch *p);
 /* s is non-empty, printable and at most max characters long (ids, names). */
 bool lup_patch_printable(const char *s, size_t max);

@@ -12,6 +12,7 @@
 #include "live/criu-exec.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "core/patch-sign.h"
 
 #define LOG_TAIL_LINES 5
 
@@ -86,6 +87,7 @@ static int wait_child(pid_t pid, unsigned timeout_ms)
 static void set_gate_env(const struct lup_gate *g)
 {
 	setenv("LUP_PATCH_DIR", g && g->patch_dir ? g->patch_dir : "", 1);
+	setenv("LUP_TRUSTED_KEYS", lup_trust_dir(), 1);	/* the gate trusts what lup does */
 	unsetenv("LUP_REVERT_ID");
 	unsetenv("LUP_REVERT_ALL");
 	if (g && g->revert && g->revert_id)

@@ -164,7 +164,8 @@ static int write_patch_dir(const struct lup_live_opts *o, const char *top, char 
 	*out = dir;
 	for (size_t i = 0; !ret && i < o->nr_patches; i++) {
 		path = patch_path(dir, i);
-		ret = path ? lup_patch_write(path, o->patches[i]) : -ENOMEM;
+		ret = path ? lup_patch_write_bytes(path, o->patch_bytes[i].buf,
+						   o->patch_bytes[i].len) : -ENOMEM;
 		free(path);
 	}
 	return ret;

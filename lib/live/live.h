@@ -35,6 +35,7 @@ struct lup_live_opts {
 	enum lup_live_transport transport;
 	enum lup_live_op op;
 	LupPatch *const *patches;		/* patch: what to apply */
+	const struct lup_patch_bytes *patch_bytes;	/* their files' bytes, for the dump gate */
 	size_t nr_patches;
 	const char *revert_id;			/* revert: the patch id; NULL: every patch */
 	struct lup_criu criu;

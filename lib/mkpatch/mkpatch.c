@@ -10,6 +10,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "mkpatch/mkpatch-priv.h"
+#include "core/patch-sign.h"
 
 #define LUP_DEBUG_ROOT "/usr/lib/debug"	/* where -dbgsym packages put debug files */
 
@@ -190,19 +191,23 @@ static int build(struct lup_mkpatch *m, char **dir)
 int lup_mkpatch(const struct lup_mkpatch_opts *o)
 {
 	struct lup_mkpatch m = { .o = o };
+	struct evp_pkey_st *key = NULL;
 	char *dir = NULL;
-	int ret = open_target(&m);
+	int ret = o->sign_key ? lup_sign_key_load(o->sign_key, &key) : 0;
 
+	if (!ret)
+		ret = open_target(&m);
 	if (!ret)
 		ret = build(&m, &dir);
 	if (!ret)
-		ret = lup_patch_write(o->out, m.p);
+		ret = lup_patch_write(o->out, m.p, key);
 	if (!ret)
 		pr_info("%s: %zu replaced functions, %zu symbols, %zu relocations, %lu bytes",
 			o->out, m.p->n_funcs, m.p->n_symbols, m.p->n_relocs,
 			(unsigned long)m.p->image_size);
 	if (ret == -ENOMEM)
 		pr_err("%s: out of memory", o->out);
+	lup_sign_key_free(key);
 	lup_patch_free(m.p);
 	lup_hashmap_free(m.sym_index);
 	lup_mkpatch_clones_free(m.clones);

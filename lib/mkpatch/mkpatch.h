@@ -22,6 +22,7 @@ struct lup_mkpatch_opts {
 	char *const *cflags;		/* added to the compiler's command line */
 	size_t nr_cflags;
 	bool no_library_check;		/* names not in the target are not looked up in its libraries */
+	const char *sign_key;		/* Ed25519 private key (PEM) to sign with; NULL: unsigned */
 };
 
 /*

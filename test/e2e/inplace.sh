@@ -273,7 +273,7 @@ g++ -O2 -g -o "$T/cxx" "$LUP_TOP/test/mkpatch/target-cxx.cc"
 lup-mkpatch -t "$T/cxx" -o "$T/cxx.lup" "$LUP_TOP/test/mkpatch/fix-cxx.cc" 2>/dev/null
 for tr in "" --checkpoint; do
 	pid=$(start_target "$T/cxx")
-	wait_word "$T/out.$pid" 3
+	wait_lines "$pid" 3
 	ok lup patch $tr -p "$T/cxx.lup" "$pid"
 	for i in $(seq 300); do tail -n 1 "$T/out.$pid" | grep -q ' new ' && break; sleep 0.01; done
 	n=$(tail -n 1 "$T/out.$pid" | awk '{ print $3 }'); sleep 0.1

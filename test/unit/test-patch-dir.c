@@ -59,7 +59,7 @@ static void write_patch(const char *name, const char *id)
 	p.segments = segs;
 	p.n_funcs = 1;
 	p.funcs = fns;
-	assert_int_equal(lup_patch_write(in_dir(name), &p), 0);
+	assert_int_equal(lup_patch_write(in_dir(name), &p, NULL), 0);
 }
 
 static void write_file(const char *name, const char *content)

@@ -128,7 +128,7 @@ static void test_round_trip(void **state)
 	struct fixture *f = *state;
 	LupPatch *p;
 
-	assert_int_equal(lup_patch_write(path, &f->p), 0);
+	assert_int_equal(lup_patch_write(path, &f->p, NULL), 0);
 	assert_int_equal(lup_patch_read(path, &p), 0);
 	assert_string_equal(p->id, "fix-1");
 	assert_int_equal(p->n_segments, 2);
@@ -148,7 +148,7 @@ static void test_truncated(void **state)
 	FILE *fp;
 	LupPatch *p;
 
-	assert_int_equal(lup_patch_write(path, &f->p), 0);
+	assert_int_equal(lup_patch_write(path, &f->p, NULL), 0);
 	fp = fopen(path, "r");
 	len = fread(buf, 1, sizeof(buf), fp);
 	fclose(fp);
@@ -166,7 +166,7 @@ static void test_wrong_magic(void **state)
 	FILE *fp;
 	size_t len;
 
-	assert_int_equal(lup_patch_write(path, &f->p), 0);
+	assert_int_equal(lup_patch_write(path, &f->p, NULL), 0);
 	fp = fopen(path, "r");
 	len = fread(buf, 1, sizeof(buf), fp);
 	fclose(fp);
@@ -184,7 +184,7 @@ static void test_every_byte_sealed(void **state)
 	FILE *fp;
 	size_t len;
 
-	assert_int_equal(lup_patch_write(path, &f->p), 0);
+	assert_int_equal(lup_patch_write(path, &f->p, NULL), 0);
 	fp = fopen(path, "r");
 	len = fread(buf, 1, sizeof(buf), fp);
 	fclose(fp);
@@ -238,7 +238,7 @@ static void expect_invalid(struct fixture *f)
 {
 	unlink(path);
 	assert_int_equal(lup_patch_validate(&f->p, "mutated"), -LUP_EBADPATCH);
-	assert_int_equal(lup_patch_write(path, &f->p), -LUP_EBADPATCH);
+	assert_int_equal(lup_patch_write(path, &f->p, NULL), -LUP_EBADPATCH);
 	assert_int_equal(access(path, F_OK), -1);
 }
 
