@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "util/le.h"
 #include "util/log.h"
 #include "core/patch-sign.h"
 
@@ -22,17 +23,6 @@ static struct {
 	size_t nr;
 	uint8_t (*keys)[KEY_SIZE];
 } trust;
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 int lup_sign_key_load(const char *path, EVP_PKEY **key)
 {
@@ -66,7 +56,7 @@ int lup_patch_sign(EVP_PKEY *key, const uint8_t *body, size_t len, uint8_t *bloc
 	size_t key_len = KEY_SIZE, sig_len = SIG_SIZE;
 	int ret = -EIO;
 
-	put_le32(block, LUP_PATCH_SIG_MAGIC);
+	lup_put_le32(block, LUP_PATCH_SIG_MAGIC);
 	if (ctx && EVP_PKEY_get_raw_public_key(key, block + 4, &key_len) &&
 	    EVP_DigestSignInit(ctx, NULL, NULL, NULL, key) == 1 &&
 	    EVP_DigestSign(ctx, block + 4 + KEY_SIZE, &sig_len, body, len) == 1)
@@ -169,7 +159,7 @@ int lup_patch_check_signature(const char *name, const uint8_t *body, size_t len,
 
 	if (ret)
 		return ret;
-	if (block && (get_le32(block) != LUP_PATCH_SIG_MAGIC || !verify(block, body, len))) {
+	if (block && (lup_get_le32(block) != LUP_PATCH_SIG_MAGIC || !verify(block, body, len))) {
 		pr_err("%s: bad signature", name);
 		return -LUP_EBADPATCH;
 	}

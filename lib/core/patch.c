@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/err.h"
+#include "util/le.h"
 #include "util/log.h"
 #include "core/patch.h"
 #include "core/patch-seal.h"
@@ -80,17 +81,6 @@ static int load_file(const char *path, uint8_t **buf, size_t *len)
 	return ret;
 }
 
-static uint32_t get_le32(const uint8_t *p)
-{
-	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /*
  * The header's magic and length match the file: the message's length in *msg_len, and
  * whether a signature block follows it in *signed_.
@@ -98,7 +88,7 @@ static void put_le32(uint8_t *p, uint32_t v)
 static int check_header(const char *path, const uint8_t *buf, size_t len, uint32_t *msg_len,
 			bool *signed_)
 {
-	uint32_t magic = get_le32(buf);
+	uint32_t magic = lup_get_le32(buf);
 	size_t rest = len - HEADER_SIZE - LUP_PATCH_SEAL_SIZE;
 
 	if (magic == LUP_PATCH_MAGIC_V1) {
@@ -109,7 +99,7 @@ static int check_header(const char *path, const uint8_t *buf, size_t len, uint32
 		pr_err("%s: not a lup patch (magic %#x)", path, magic);
 		return -LUP_EBADPATCH;
 	}
-	*msg_len = get_le32(buf + 4);
+	*msg_len = lup_get_le32(buf + 4);
 	*signed_ = *msg_len + (size_t)LUP_PATCH_SIG_SIZE == rest;
 	if (*msg_len != rest && !*signed_) {
 		pr_err("%s: message length %u but %zu bytes lie between the header and the digest",
@@ -214,8 +204,8 @@ static int pack(const LupPatch *p, struct evp_pkey_st *key, uint8_t **buf, size_
 	*buf = malloc(*len);
 	if (!*buf)
 		return -ENOMEM;
-	put_le32(*buf, LUP_PATCH_MAGIC);
-	put_le32(*buf + 4, (uint32_t)msg_len);
+	lup_put_le32(*buf, LUP_PATCH_MAGIC);
+	lup_put_le32(*buf + 4, (uint32_t)msg_len);
 	lup_patch__pack(p, *buf + HEADER_SIZE);
 	if (key)
 		ret = lup_patch_sign(key, *buf, body, *buf + body);
