@@ -25,6 +25,8 @@ int lup_exit_status(int err)
 		return LUP_EXIT_NOSPACE;
 	case -LUP_ECRIU:
 		return LUP_EXIT_CRIU;
+	case -LUP_ELOCKED:
+		return LUP_EXIT_LOCKED;
 	default:
 		return LUP_EXIT_FAIL;
 	}

@@ -53,6 +53,7 @@ static void usage(FILE *f)
 		"      --all             revert: every applied patch, newest first\n"
 		"      --tries N         tries at most while a thread is busy (default %d)\n"
 		"      --max-wait SECS   total wait between tries (default %d)\n"
+		"      --wait SECS       wait for another lup run on the tree (default: refuse)\n"
 		"      --json            the result and step times (list: the patches) as JSON\n"
 		"      --trusted-keys DIR  public keys of the patch signers (default:\n"
 		"                        $LUP_TRUSTED_KEYS, else " LUP_TRUST_DEFAULT_DIR ")\n"
@@ -98,7 +99,7 @@ static bool add_patch_path(struct cmdline *c, const char *path)
 
 enum {
 	OPT_CRIU = 256, OPT_PLUGIN_DIR, OPT_IMAGES, OPT_KEEP, OPT_TRIES, OPT_MAX_WAIT, OPT_TIMEOUT,
-	OPT_JSON, OPT_ID, OPT_ALL, OPT_CHECKPOINT, OPT_TRUSTED_KEYS,
+	OPT_JSON, OPT_ID, OPT_ALL, OPT_CHECKPOINT, OPT_TRUSTED_KEYS, OPT_WAIT,
 };
 
 static const struct option long_opts[] = {
@@ -115,6 +116,7 @@ static const struct option long_opts[] = {
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "checkpoint", no_argument, NULL, OPT_CHECKPOINT },
 	{ "trusted-keys", required_argument, NULL, OPT_TRUSTED_KEYS },
+	{ "wait", required_argument, NULL, OPT_WAIT },
 	{ "help", no_argument, NULL, 'h' },
 	{ 0 },
 };
@@ -159,6 +161,11 @@ static int parse_opt(struct cmdline *c, int opt, const char *arg)
 		if (!parse_num("--max-wait", arg, 0, 3600, &n))
 			return LUP_EXIT_USAGE;
 		c->live.max_wait_ms = (unsigned)n * 1000;
+		return 0;
+	case OPT_WAIT:
+		if (!parse_num("--wait", arg, 0, 3600, &n))
+			return LUP_EXIT_USAGE;
+		c->live.lock_wait_ms = (unsigned)n * 1000;
 		return 0;
 	case OPT_TIMEOUT:
 		if (!parse_num("--timeout", arg, 1, 3600, &n))

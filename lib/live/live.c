@@ -12,6 +12,7 @@
 #include "live/file-ids.h"
 #include "live/live-priv.h"
 #include "live/live.h"
+#include "live/lock.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -73,17 +74,22 @@ int lup_live_rounds(const struct lup_live_opts *o, lup_live_round_fn round, void
 	return ret;
 }
 
-/* What is checked before anything is frozen; files: the tree's ELF files, opened once. */
-static int check(const struct lup_live_opts *o, struct lup_file_ids *files)
+/*
+ * Locks every process of the tree (held until the run ends, in *locks), then checks what
+ * can be checked before anything is frozen; files: the tree's ELF files, opened once.
+ */
+static int lock_and_check(const struct lup_live_opts *o, struct lup_file_ids *files,
+			  struct lup_locks *locks)
 {
 	struct lup_live_tree tree;
 	int ret = lup_live_tree_read(o->pid, &tree);
 
 	if (ret)
 		return ret;
-	if (o->op == LUP_LIVE_OP_PATCH)
+	ret = lup_locks_take(tree.pids, tree.nr, o->lock_wait_ms, locks);
+	if (!ret && o->op == LUP_LIVE_OP_PATCH)
 		ret = lup_live_check_targets(&tree, files, o->patches, o->nr_patches);
-	else
+	else if (!ret)
 		ret = lup_live_check_revert(&tree, o->revert_id);
 	lup_live_tree_free(&tree);
 	return ret;
@@ -98,16 +104,18 @@ int lup_live_run(const struct lup_live_opts *o, struct lup_live_result *res)
 {
 	double start = lup_live_now_ms();
 	struct lup_file_ids *files = NULL;
+	struct lup_locks locks = { 0 };
 	int ret;
 
 	*res = (struct lup_live_result){ .pid = o->pid, .transport = o->transport, .op = o->op,
 					 .state = LUP_LIVE_UNTOUCHED };
 	ret = lup_file_ids_new(&files);
 	if (!ret)
-		ret = check(o, files);
+		ret = lock_and_check(o, files, &locks);
 	if (!ret)
 		ret = o->transport == LUP_LIVE_INPLACE ? lup_live_inplace(o, files, res) :
 							  lup_live_checkpoint(o, res);
+	lup_locks_release(&locks);
 	lup_file_ids_free(files);
 	res->err = ret;
 	res->total_ms = lup_live_now_ms() - start;

@@ -43,6 +43,7 @@ struct lup_live_opts {
 	bool keep;				/* keep the images after a success */
 	unsigned tries;				/* dumps at most, while busy */
 	unsigned max_wait_ms;			/* total backoff between tries */
+	unsigned lock_wait_ms;			/* wait for another lup run's locks */
 	volatile sig_atomic_t *stop;		/* set (by a signal): no further try; NULL */
 };
 

@@ -12,6 +12,7 @@ static const char *const lup_errs[] = {
 	[LUP_ENOSPACE - LUP_EBASE] = "no free address range within +-2 GiB of the target",
 	[LUP_EBADPARENT - LUP_EBASE] = "missing or broken parent link",
 	[LUP_ECRIU - LUP_EBASE] = "criu failed",
+	[LUP_ELOCKED - LUP_EBASE] = "busy: another lup run holds the process",
 };
 
 const char *lup_strerror(int err)

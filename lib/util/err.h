@@ -17,6 +17,7 @@ enum {
 	LUP_ENOSPACE,			/* no free room within +-2 GiB of the target */
 	LUP_EBADPARENT,			/* a parent link of an image directory is missing or broken */
 	LUP_ECRIU,			/* criu dump or restore failed or timed out */
+	LUP_ELOCKED,			/* another lup run holds a process of the tree */
 	LUP_EEND,
 };
 

@@ -1,0 +1,147 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "live/lock.h"
+#include "util/err.h"
+#include "util/log.h"
+
+#define POLL_MS 10
+
+static int cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Field 22 of /proc/PID/stat: the start time, in clock ticks since boot. */
+static int start_time(pid_t pid, unsigned long long *t)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	ret = n < 0 ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* the name may hold blanks and parentheses */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			 "%*d %*d %*d %*d %llu", t) != 1)
+		return -EIO;
+	return 0;
+}
+
+static int open_lock(pid_t pid)
+{
+	unsigned long long t;
+	char path[128];
+	int ret = start_time(pid, &t), fd;
+
+	if (ret) {
+		pr_err("process %d: %s", (int)pid, strerror(-ret));
+		return ret;
+	}
+	if ((mkdir("/run/lup", 0755) && errno != EEXIST) ||
+	    (mkdir(LUP_LOCK_DIR, 0700) && errno != EEXIST)) {
+		ret = -errno;
+		pr_err("%s: %s", LUP_LOCK_DIR, strerror(errno));
+		return ret;
+	}
+	snprintf(path, sizeof(path), LUP_LOCK_DIR "/%d-%llu.lock", (int)pid, t);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		ret = -errno;
+		pr_err("%s: %s", path, strerror(errno));
+	}
+	return fd < 0 ? ret : fd;
+}
+
+static long holder(int fd)
+{
+	char buf[32] = "";
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	return n > 0 ? strtol(buf, NULL, 10) : 0;
+}
+
+static void sleep_poll(void)
+{
+	struct timespec ts = { 0, POLL_MS * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Locks one process: its descriptor, or a negative errno (reported). */
+static int lock_one(pid_t pid, unsigned wait_ms)
+{
+	int fd = open_lock(pid);
+	char buf[32];
+	int n;
+
+	if (fd < 0)
+		return fd;
+	for (unsigned waited = 0; flock(fd, LOCK_EX | LOCK_NB); waited += POLL_MS) {
+		if (errno != EWOULDBLOCK || waited >= wait_ms) {
+			int err = errno == EWOULDBLOCK ? -LUP_ELOCKED : -errno;
+
+			if (err == -LUP_ELOCKED)
+				pr_err("process %d: busy: lup run %ld holds it", (int)pid, holder(fd));
+			else
+				pr_err("process %d: lock: %s", (int)pid, strerror(errno));
+			close(fd);
+			return err;
+		}
+		sleep_poll();
+	}
+	n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+	if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n)
+		pr_warn("process %d: lock file: %s", (int)pid, strerror(errno));
+	return fd;
+}
+
+int lup_locks_take(const pid_t *pids, size_t nr, unsigned wait_ms, struct lup_locks *l)
+{
+	pid_t *order = malloc(nr * sizeof(*order));
+	int ret = 0;
+
+	*l = (struct lup_locks){ .fds = calloc(nr, sizeof(int)) };
+	if (!order || !l->fds) {
+		free(order);
+		free(l->fds);
+		l->fds = NULL;
+		return -ENOMEM;
+	}
+	memcpy(order, pids, nr * sizeof(*order));
+	qsort(order, nr, sizeof(*order), cmp_pid);
+	for (size_t i = 0; !ret && i < nr; i++) {
+		ret = lock_one(order[i], wait_ms);
+		if (ret >= 0)
+			l->fds[l->nr++] = ret, ret = 0;
+	}
+	free(order);
+	if (ret)
+		lup_locks_release(l);
+	return ret;
+}
+
+void lup_locks_release(struct lup_locks *l)
+{
+	for (size_t i = 0; i < l->nr; i++)
+		close(l->fds[i]);
+	free(l->fds);
+	*l = (struct lup_locks){ 0 };
+}
