@@ -15,6 +15,7 @@
 #include "core/patch.h"
 #include "exit-status.h"
 #include "live/live.h"
+#include "live/proc.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/root-path.h"
@@ -219,21 +220,12 @@ static const char *check_cmdline(const struct cmdline *c, int nr_args)
 /* pid is a process, not a thread of one (a thread id would reach criu); else reported. */
 static bool is_process(long pid)
 {
-	char path[64], line[128];
-	long tgid = pid;
-	FILE *f;
+	char tgid[32];
 
-	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "Tgid: %ld", &tgid) == 1)
-			break;
-	if (f)
-		fclose(f);
-	if (tgid != pid)
-		fprintf(stderr, "lup: %ld is a thread of process %ld: give the process's PID\n", pid,
-			tgid);
-	return tgid == pid;
+	if (lup_proc_status((pid_t)pid, "Tgid", tgid, sizeof(tgid)) || atol(tgid) == pid)
+		return true;	/* a PID that does not exist is reported by the run */
+	fprintf(stderr, "lup: %ld is a thread of process %s: give the process's PID\n", pid, tgid);
+	return false;
 }
 
 /* argv after the command: options and PID before "--", criu's options after it. */

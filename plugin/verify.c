@@ -18,6 +18,7 @@
 
 #include "core/view.h"
 #include "images/dump.h"
+#include "live/proc.h"
 #include "live/view-live.h"
 #include "plugin.h"
 #include "util/err.h"
@@ -130,25 +131,12 @@ static void verify_one(const struct expect *e, struct lup_view *v)
  */
 static pid_t ns_pid(pid_t pid)
 {
-	char path[64], line[256];
-	pid_t vpid = pid;
-	FILE *f;
+	char nspid[256], *last;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	f = fopen(path, "re");
-	while (f && fgets(line, sizeof(line), f)) {
-		char *last;
-
-		if (strncmp(line, "NSpid:", 6))
-			continue;
-		last = strrchr(line, '\t');
-		if (last)
-			vpid = atoi(last + 1);
-		break;
-	}
-	if (f)
-		fclose(f);
-	return vpid;
+	if (lup_proc_status(pid, "NSpid", nspid, sizeof(nspid)))
+		return pid;
+	last = strrchr(nspid, '\t');
+	return last ? atoi(last + 1) : atoi(nspid);
 }
 
 int lup_plugin_verify(int pid)

@@ -121,3 +121,25 @@ int lup_proc_tasks(pid_t pid, int (*fn)(void *arg, pid_t pid, pid_t tid), void *
 	closedir(d);
 	return ret;
 }
+
+int lup_proc_status(pid_t pid, const char *key, char *val, size_t size)
+{
+	size_t klen = strlen(key);
+	char path[64], line[512];
+	int ret = -ENODATA;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (ret && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, klen) || line[klen] != ':')
+			continue;
+		snprintf(val, size, "%s", line + klen + 1 + strspn(line + klen + 1, " \t"));
+		val[strcspn(val, "\n")] = '\0';
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
+}

@@ -1,4 +1,4 @@
-/* Reading a live process from /proc: its mappings, its threads. */
+/* Reading a live process from /proc: its mappings, its threads, its status fields. */
 #ifndef LUP_LIVE_PROC_H
 #define LUP_LIVE_PROC_H
 
@@ -29,5 +29,12 @@ void lup_proc_maps_free(struct lup_proc_maps *m);
  * reported.
  */
 int lup_proc_tasks(pid_t pid, int (*fn)(void *arg, pid_t pid, pid_t tid), void *arg);
+
+/*
+ * The value of field key ("Tgid", "NSpid") of /proc/PID/status, without the leading
+ * blanks and the newline, in val. -ENOENT (the process is gone), -ENODATA (no such
+ * field); not reported.
+ */
+int lup_proc_status(pid_t pid, const char *key, char *val, size_t size);
 
 #endif

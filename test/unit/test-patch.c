@@ -139,19 +139,30 @@ static void test_round_trip(void **state)
 	lup_patch_free(p);
 }
 
+/* The fixture's patch as lup_patch_write writes it, in buf; its length. */
+static size_t written(struct fixture *f, uint8_t *buf, size_t size)
+{
+	FILE *fp;
+	size_t len;
+
+	assert_int_equal(lup_patch_write(path, &f->p, NULL), 0);
+	fp = fopen(path, "r");
+	assert_non_null(fp);
+	len = fread(buf, 1, size, fp);
+	fclose(fp);
+	assert_true(len < size);
+	return len;
+}
+
 /* The patch file truncated at every length: each refused without a crash. */
 static void test_truncated(void **state)
 {
 	struct fixture *f = *state;
 	uint8_t buf[4096];
 	size_t len;
-	FILE *fp;
 	LupPatch *p;
 
-	assert_int_equal(lup_patch_write(path, &f->p, NULL), 0);
-	fp = fopen(path, "r");
-	len = fread(buf, 1, sizeof(buf), fp);
-	fclose(fp);
+	len = written(f, buf, sizeof(buf));
 	for (size_t n = 0; n < len; n++) {
 		write_bytes(buf, n);
 		assert_true(lup_patch_read(path, &p) < 0);
@@ -163,13 +174,9 @@ static void test_wrong_magic(void **state)
 	struct fixture *f = *state;
 	uint8_t buf[4096];
 	LupPatch *p;
-	FILE *fp;
 	size_t len;
 
-	assert_int_equal(lup_patch_write(path, &f->p, NULL), 0);
-	fp = fopen(path, "r");
-	len = fread(buf, 1, sizeof(buf), fp);
-	fclose(fp);
+	len = written(f, buf, sizeof(buf));
 	buf[0] ^= 0xff;
 	write_bytes(buf, len);
 	assert_int_equal(lup_patch_read(path, &p), -LUP_EBADPATCH);
@@ -181,13 +188,9 @@ static void test_every_byte_sealed(void **state)
 	struct fixture *f = *state;
 	uint8_t buf[4096];
 	LupPatch *p;
-	FILE *fp;
 	size_t len;
 
-	assert_int_equal(lup_patch_write(path, &f->p, NULL), 0);
-	fp = fopen(path, "r");
-	len = fread(buf, 1, sizeof(buf), fp);
-	fclose(fp);
+	len = written(f, buf, sizeof(buf));
 	for (size_t i = 0; i < len; i++) {
 		buf[i] ^= 0x01;
 		assert_int_equal(lup_patch_parse(buf, len, "flipped", &p), -LUP_EBADPATCH);
