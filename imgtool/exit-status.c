@@ -27,6 +27,8 @@ int lup_exit_status(int err)
 		return LUP_EXIT_CRIU;
 	case -LUP_ELOCKED:
 		return LUP_EXIT_LOCKED;
+	case -LUP_ETREE:
+		return LUP_EXIT_TREE;
 	default:
 		return LUP_EXIT_FAIL;
 	}

@@ -13,6 +13,7 @@ enum lup_exit {
 	LUP_EXIT_CRIU = 7,		/* criu dump or restore failed */
 	LUP_EXIT_LOST = 8,		/* dumped but neither the patched nor the original images restored */
 	LUP_EXIT_LOCKED = 9,		/* another lup run holds a process of the tree */
+	LUP_EXIT_TREE = 10,		/* the tree cannot be taken (holds lup; outside pipe with --checkpoint) */
 };
 
 /* Maps a library error (negative errno or LUP_E*) to an exit status. */

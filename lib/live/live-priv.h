@@ -17,6 +17,12 @@ struct lup_live_tree {
 	pid_t *pids;
 };
 
+/*
+ * Refuses (-LUP_ETREE, reported) a tree that holds this lup run, or, for the checkpoint
+ * transport, one with a pipe or FIFO whose other end is outside it (live-precheck.c).
+ */
+int lup_live_precheck(const struct lup_live_tree *t, enum lup_live_transport transport);
+
 /* Collects pid and its descendants from /proc (the tree criu dump -t pid takes). */
 int lup_live_tree_read(pid_t pid, struct lup_live_tree *t);
 void lup_live_tree_free(struct lup_live_tree *t);

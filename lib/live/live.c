@@ -75,8 +75,8 @@ int lup_live_rounds(const struct lup_live_opts *o, lup_live_round_fn round, void
 }
 
 /*
- * Locks every process of the tree (held until the run ends, in *locks), then checks what
- * can be checked before anything is frozen; files: the tree's ELF files, opened once.
+ * Refuses a tree lup cannot take, locks every process of it (held until the run ends,
+ * in *locks), then checks what can be checked before anything is frozen; files: the tree's ELF files, opened once.
  */
 static int lock_and_check(const struct lup_live_opts *o, struct lup_file_ids *files,
 			  struct lup_locks *locks)
@@ -86,7 +86,9 @@ static int lock_and_check(const struct lup_live_opts *o, struct lup_file_ids *fi
 
 	if (ret)
 		return ret;
-	ret = lup_locks_take(tree.pids, tree.nr, o->lock_wait_ms, locks);
+	ret = lup_live_precheck(&tree, o->transport);
+	if (!ret)
+		ret = lup_locks_take(tree.pids, tree.nr, o->lock_wait_ms, locks);
 	if (!ret && o->op == LUP_LIVE_OP_PATCH)
 		ret = lup_live_check_targets(&tree, files, o->patches, o->nr_patches);
 	else if (!ret)

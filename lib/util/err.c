@@ -13,6 +13,7 @@ static const char *const lup_errs[] = {
 	[LUP_EBADPARENT - LUP_EBASE] = "missing or broken parent link",
 	[LUP_ECRIU - LUP_EBASE] = "criu failed",
 	[LUP_ELOCKED - LUP_EBASE] = "busy: another lup run holds the process",
+	[LUP_ETREE - LUP_EBASE] = "the process tree cannot be taken this way",
 };
 
 const char *lup_strerror(int err)

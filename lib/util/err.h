@@ -18,6 +18,7 @@ enum {
 	LUP_EBADPARENT,			/* a parent link of an image directory is missing or broken */
 	LUP_ECRIU,			/* criu dump or restore failed or timed out */
 	LUP_ELOCKED,			/* another lup run holds a process of the tree */
+	LUP_ETREE,			/* the tree cannot be taken (it holds lup, an outside pipe) */
 	LUP_EEND,
 };
 

@@ -1,7 +1,9 @@
 /*
  * Runs a test as a child subreaper and reaps every orphan at once: a test target killed
  * by `criu dump` must be reaped before its PID can be restored, and this machine's init
- * reaps orphans only every second or two. Exits with the test's status.
+ * reaps orphans only every second or two. Exits with the test's status. The test gets
+ * only descriptors 0-2: a pipe leaked by whatever started `make check` would otherwise
+ * reach every target (and be refused as an outside pipe by lup patch --checkpoint).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +31,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (test == 0) {
+		close_range(3, ~0u, 0);
 		execvp(argv[1], argv + 1);
 		fprintf(stderr, "reaper: %s: %s\n", argv[1], strerror(errno));
 		_exit(127);
