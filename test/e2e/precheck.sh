@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Trees lup refuses before freezing (exit 10), naming the way that works: a process whose
-# output is a pipe or a FIFO read outside its tree is refused through a checkpoint (criu
-# would restore a new pipe: the reader would see it closed) and patched in place, its
+# output is a pipe, a FIFO or a UNIX socket read outside its tree is refused through a
+# checkpoint (criu would restore a new one: the reader would see it closed) and patched in place, its
 # reader served all along; a tree that holds the lup run itself is refused by both
 # transports and runs on.
 source "$(dirname "$0")/../lib.sh"
@@ -25,11 +25,11 @@ wait_word() {
 	fail "$1 does not end with '$2': $(tail -n 1 "$1")"
 }
 
-patch_through_pipe() { # name (the process's pid in $pid, its reader's in $reader)
+patch_through_pipe() { # name what (the process's pid in $pid, its reader's in $reader)
 	local before n
 	wait_word "$T/$1" old
 	before=$(tids "$pid")
-	refused "process $pid: pipe [0-9]* is shared with process $reader outside the tree.*without --checkpoint" \
+	refused "process $pid: $2 [0-9]* is held by process $reader outside the tree.*without --checkpoint" \
 		lup patch --checkpoint -p "$T/counter.lup" "$pid"
 	alive "$pid" && [ "$(tids "$pid")" = "$before" ] || fail "$1: PID or thread ids changed"
 	n=$(grep -c . "$T/$1"); sleep 0.1
@@ -49,7 +49,7 @@ reader=$!
 setsid bash -c 'echo $$ >"$0"; exec "$1" </dev/null >"$2" 2>&1' "$T/fifo.pid" "$PROG" "$T/fifo" &
 for i in $(seq 100); do [ -s "$T/fifo.pid" ] && break; sleep 0.02; done
 pid=$(cat "$T/fifo.pid"); track "$pid"
-patch_through_pipe fifo.out
+patch_through_pipe fifo.out pipe
 
 note "a process writing into a pipe that a process outside its tree reads"
 { setsid bash -c 'echo $$ >"$0"; exec "$1" </dev/null 2>&1' "$T/pipe.pid" "$PROG" | cat >"$T/pipe.out"; } &
@@ -58,7 +58,23 @@ pid=$(cat "$T/pipe.pid"); track "$pid"
 reader=$(for p in $(pgrep -x cat); do
 	[ "$(readlink "/proc/$p/fd/0")" = "$(readlink "/proc/$pid/fd/1")" ] && echo "$p"; done)
 [ -n "$reader" ] || fail "no reader found for the pipe"
-patch_through_pipe pipe.out
+patch_through_pipe pipe.out pipe
+
+note "a process writing into a UNIX socket whose peer its parent, outside its tree, reads"
+python3 - "$PROG" "$T/unix.pid" "$T/unix.out" <<'PY' &
+import socket, subprocess, sys
+a, b = socket.socketpair()
+p = subprocess.Popen([sys.argv[1]], stdin=subprocess.DEVNULL, stdout=b, stderr=b)
+b.close()
+open(sys.argv[2], "w").write(str(p.pid))
+with open(sys.argv[3], "wb") as f:
+    while d := a.recv(4096):
+        f.write(d); f.flush()
+PY
+reader=$!
+for i in $(seq 100); do [ -s "$T/unix.pid" ] && break; sleep 0.02; done
+pid=$(cat "$T/unix.pid"); track "$pid"
+patch_through_pipe unix.out "UNIX socket peer"
 
 note "a tree that holds the lup run itself"
 for tr in "" --checkpoint; do
