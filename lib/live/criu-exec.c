@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "live/criu-exec.h"
+#include "live/live-priv.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "core/patch-sign.h"
@@ -64,15 +65,34 @@ static int exited_in_time(pid_t pid, unsigned timeout_ms)
 }
 
 /*
- * Waits for the child up to timeout_ms (0: no limit); kills it when the time is up.
- * Returns its wait status, or -ETIMEDOUT / a negative errno.
+ * A criu run out of time, with what it started: criu is stopped first, so that a tree
+ * it was restoring stays in its restorer and never runs (a half-restored process would
+ * run on its own once criu is gone, e.g. repeat a write its original had begun), then its
+ * descendants are killed, then criu.
+ */
+static void kill_criu(pid_t pid)
+{
+	struct lup_live_tree t;
+
+	kill(pid, SIGSTOP);
+	if (lup_live_tree_read(pid, &t) == 0) {
+		for (size_t i = 1; i < t.nr; i++)
+			kill(t.pids[i], SIGKILL);
+		lup_live_tree_free(&t);
+	}
+	kill(pid, SIGKILL);
+}
+
+/*
+ * Waits for the child up to timeout_ms (0: no limit); kills it with its descendants
+ * when the time is up. Returns its wait status, or -ETIMEDOUT / a negative errno.
  */
 static int wait_child(pid_t pid, unsigned timeout_ms)
 {
 	int in_time = exited_in_time(pid, timeout_ms), status;
 
 	if (!in_time)
-		kill(pid, SIGKILL);
+		kill_criu(pid);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;

@@ -116,11 +116,16 @@ int lup_live_wait_gone(const struct lup_live_tree *t, unsigned timeout_ms)
 	pid_t ppid;
 	char state;
 
-	if (read_stat(t->pids[0], &state, &ppid) == 0 && ppid == getpid())
-		waitpid(t->pids[0], NULL, 0);
 	while (i < t->nr) {
-		/* Reaps what is our child (restored by an earlier round while we are subreaper). */
-		waitpid(t->pids[i], NULL, WNOHANG);
+		/*
+		 * What is our child, we (the subreaper) kill and reap: a process dumped after an
+		 * earlier round restored it, or what a restore killed half-way left behind.
+		 * Nothing else can hold the tree's pids between the dump and the restore.
+		 */
+		if (read_stat(t->pids[i], &state, &ppid) == 0 && ppid == getpid()) {
+			kill(t->pids[i], SIGKILL);
+			waitpid(t->pids[i], NULL, WNOHANG);
+		}
 		if (pid_free(t->pids[i])) {
 			i++;
 			continue;

@@ -2,7 +2,8 @@
 # `lup patch` end to end with the real CRIU: a patched process runs the new code with
 # its counter, PID and thread ids intact; a busy one is never dumped (lup.so's gate
 # refuses each dump), gives up (exit 5) and runs the old code, and without lup.so it is
-# dumped, found busy in the images and restored; a failed restore of the patched images falls back to the original ones (exit 7);
+# dumped, found busy in the images and restored; a failed restore of the patched images,
+# or one killed half-way by --timeout, falls back to the original ones (exit 7);
 # a TCP client's connection survives with --tcp-established; bad, foreign and repeated
 # patches are refused (exit 3, 4, 4) before anything is frozen.
 source "$(dirname "$0")/../lib.sh"
@@ -103,6 +104,32 @@ lup_patch -p "$T/counter.lup" --images "$T/img-fallback" "$pid" -- --action-scri
 expect_rc 7 "failed restore of the patched images"
 grep -q '"state": "original"' "$T/lup.out" || fail "JSON does not say original"
 [ -d "$T/img-fallback/patched" ] || fail "images not kept after a failure"
+wait_lines "$pid" 5
+same_process "$pid" "$before"
+[ "$(last_word "$pid")" = old ] || fail "restored process does not run the old code"
+check_counter "$T/out.$pid"
+kill -9 "$pid"
+
+note "a restore of the patched images killed by --timeout half-way: its tree is killed, the originals restored"
+# The restore from "patched" stalls at pre-resume (every task created): a restore that
+# takes too long with the tree half restored, lup's child once criu is killed.
+cat >"$T/slow-patched.sh" <<'EOS'
+#!/bin/sh
+[ "$CRTOOLS_SCRIPT_ACTION" = pre-resume ] || exit 0
+case "$(readlink -f "$CRTOOLS_IMAGE_DIR")" in */patched) sleep 30 ;; esac
+EOS
+chmod +x "$T/slow-patched.sh"
+pid=$(start_target "$PROG")
+wait_lines "$pid" 3
+before=$(tids "$pid")
+rc=0
+timeout 25 lup patch --checkpoint --json --timeout 3 -p "$T/counter.lup" --images "$T/img-slow" \
+	"$pid" -- --action-script "$T/slow-patched.sh" >"$T/lup.out" 2>"$T/lup.err" || rc=$?
+sed 's/^/  | /' "$T/lup.err"
+[ $rc -ne 124 ] || fail "lup hung after the restore was killed"
+expect_rc 7 "a restore killed by --timeout"
+grep -q "patched: killed after 3000 ms" "$T/lup.err" || fail "the timeout is not reported"
+grep -q '"state": "original"' "$T/lup.out" || fail "JSON does not say original: $(cat "$T/lup.out")"
 wait_lines "$pid" 5
 same_process "$pid" "$before"
 [ "$(last_word "$pid")" = old ] || fail "restored process does not run the old code"
