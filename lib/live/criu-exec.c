@@ -161,7 +161,8 @@ static void show_log_errors(const char *log)
 static int check_status(const struct lup_criu *c, int st, const char *log, const char *what)
 {
 	if (st == -ETIMEDOUT)
-		pr_err("criu %s: killed after %u ms; log: %s", what, c->timeout_ms, log);
+		pr_err("criu %s: killed after %u ms (raise --timeout: a tree with many connections or much memory takes longer); log: %s",
+		       what, c->timeout_ms, log);
 	else if (st < 0)
 		pr_err("criu %s: cannot run %s: %s", what, c->path, strerror(-st));
 	else if (WIFSIGNALED(st))

@@ -128,7 +128,7 @@ timeout 25 lup patch --checkpoint --json --timeout 3 -p "$T/counter.lup" --image
 sed 's/^/  | /' "$T/lup.err"
 [ $rc -ne 124 ] || fail "lup hung after the restore was killed"
 expect_rc 7 "a restore killed by --timeout"
-grep -q "patched: killed after 3000 ms" "$T/lup.err" || fail "the timeout is not reported"
+grep -q "patched: killed after 3000 ms (raise --timeout" "$T/lup.err" || fail "the timeout is not reported"
 grep -q '"state": "original"' "$T/lup.out" || fail "JSON does not say original: $(cat "$T/lup.out")"
 wait_lines "$pid" 5
 same_process "$pid" "$before"
