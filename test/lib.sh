@@ -48,6 +48,15 @@ wait_gone() {
 	fail "process $1 still exists"
 }
 
+# Runs cmd (60 s at most): its exit status must be $1 and its stderr (shown) must say $2.
+expect_refusal() { # status pattern cmd...
+	local want=$1 pat=$2 st=0; shift 2
+	timeout 60 "$@" >/dev/null 2>"$T/err" || st=$?
+	sed 's/^/  | /' "$T/err"
+	[ $st -eq "$want" ] || fail "$*: exit $st, expected $want"
+	grep -q -- "$pat" "$T/err" || fail "$*: no line saying '$pat'"
+}
+
 alive() { kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat")" != Z ]; }
 
 criu_dump() { # pid dir [opts...]

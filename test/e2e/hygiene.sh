@@ -12,13 +12,6 @@ FIX=$LUP_TOP/test/e2e/lup-patch-fixes/counter-fix.c
 export CRIU
 
 # Runs the command; its exit status must be $1 and its stderr one line matching $2.
-refused() { # status pattern cmd...
-	local want=$1 pat=$2 st=0; shift 2
-	timeout 20 "$@" >/dev/null 2>"$T/err" || st=$?
-	sed 's/^/  | /' "$T/err"
-	[ $st -eq "$want" ] || fail "$*: exit $st, expected $want"
-	grep -q -- "$pat" "$T/err" || fail "$*: no line saying '$pat'"
-}
 
 lup-mkpatch -t "$PROG" -o "$T/counter.lup" "$FIX"
 pid=$(start_target "$PROG")
@@ -27,9 +20,9 @@ before=$(tids "$pid")
 
 note "a patch that is a FIFO, a directory or a device is refused, unread"
 mkfifo "$T/fifo.lup"
-refused 3 "$T/fifo.lup: not a regular file" lup patch -p "$T/fifo.lup" "$pid"
-refused 3 "$T/: not a regular file" lup patch -p "$T/" "$pid"
-refused 3 "/dev/zero: not a regular file" lup patch -p /dev/zero "$pid"
+expect_refusal 3 "$T/fifo.lup: not a regular file" lup patch -p "$T/fifo.lup" "$pid"
+expect_refusal 3 "$T/: not a regular file" lup patch -p "$T/" "$pid"
+expect_refusal 3 "/dev/zero: not a regular file" lup patch -p /dev/zero "$pid"
 
 note "a patch with one byte changed anywhere (header, id, segments, digest) is refused"
 # Offsets: the magic, the length, the patch's id, the middle and 3/4 of the file (the
@@ -42,26 +35,26 @@ for at in 0 5 "$id_at" $((size / 2)) $((size * 3 / 4)) $((size - 1)); do
 b = f.read(1); f.seek(at); f.write(bytes([b[0] ^ 0x20]))' "$T/mut.lup" "$at"
 	pat="digest mismatch"
 	[ "$at" -lt 8 ] && pat="mut.lup: "
-	refused 3 "$pat" lup patch -p "$T/mut.lup" "$pid"
-	refused 3 "$pat" lup-mkpatch --dump "$T/mut.lup"
+	expect_refusal 3 "$pat" lup patch -p "$T/mut.lup" "$pid"
+	expect_refusal 3 "$pat" lup-mkpatch --dump "$T/mut.lup"
 done
 
 note "a PID with a sign or a blank, or a thread's id, is refused"
 for bad in "+$pid" " $pid" "$pid " "0x1" "1e3" ""; do
-	refused 2 "not a number" lup patch -p "$T/counter.lup" "$bad"
+	expect_refusal 2 "not a number" lup patch -p "$T/counter.lup" "$bad"
 done
 tid=$(ls "/proc/$pid/task" | grep -vx "$pid" | head -n 1)
 [ -n "$tid" ] || fail "target $pid has no second thread"
-refused 2 "$tid is a thread of process $pid" lup patch -p "$T/counter.lup" "$tid"
+expect_refusal 2 "$tid is a thread of process $pid" lup patch -p "$T/counter.lup" "$tid"
 
 note "an output directory inside the input images is refused"
 criu_dump "$pid" "$T/img"
-refused 3 "$T/fifo.lup: not a regular file" lup-rewrite -p "$T/fifo.lup" -D "$T/img" -o "$T/o"
+expect_refusal 3 "$T/fifo.lup: not a regular file" lup-rewrite -p "$T/fifo.lup" -D "$T/img" -o "$T/o"
 [ ! -e "$T/o" ] || fail "a refused rewrite left $T/o behind"
-refused 2 "is inside $T/img" lup-rewrite -p "$T/counter.lup" -D "$T/img" -o "$T/img/out"
+expect_refusal 2 "is inside $T/img" lup-rewrite -p "$T/counter.lup" -D "$T/img" -o "$T/img/out"
 ln -s img "$T/img-link"
-refused 2 "is inside" lup-rewrite -p "$T/counter.lup" -D "$T/img" -o "$T/img-link/out"
-(cd "$T/img" && refused 2 "is inside" lup-rewrite -p "$T/counter.lup" -D . -o out)
+expect_refusal 2 "is inside" lup-rewrite -p "$T/counter.lup" -D "$T/img" -o "$T/img-link/out"
+(cd "$T/img" && expect_refusal 2 "is inside" lup-rewrite -p "$T/counter.lup" -D . -o out)
 [ ! -e "$T/img/out" ] || fail "an output inside the input was written"
 lup-rewrite -p "$T/counter.lup" -D "$T/img" -o "$T/img-out" >/dev/null ||
 	fail "an output beside the input was refused"

@@ -90,13 +90,15 @@ check_counter "$T/out.$pid"
 kill -9 "$pid"
 
 note "the restore from the patched images fails: the original images bring it back (exit 7)"
-# A CRIU action script that makes every restore from a directory named "patched" fail.
-cat >"$T/fail-patched.sh" <<'EOS'
-#!/bin/sh
-[ "$CRTOOLS_SCRIPT_ACTION" = pre-restore ] || exit 0
-case "$(readlink -f "$CRTOOLS_IMAGE_DIR")" in */patched) exit 1 ;; esac
-EOS
-chmod +x "$T/fail-patched.sh"
+# A CRIU action script $1 that, at action $2 of a restore from a directory named
+# "patched", runs the shell command $3.
+patched_restore_script() { # file action command
+	printf '#!/bin/sh\n[ "$CRTOOLS_SCRIPT_ACTION" = %s ] || exit 0\ncase "$(readlink -f "$CRTOOLS_IMAGE_DIR")" in */patched) %s ;; esac\n' \
+		"$2" "$3" >"$1"
+	chmod +x "$1"
+}
+# Every restore from "patched" fails.
+patched_restore_script "$T/fail-patched.sh" pre-restore "exit 1"
 pid=$(start_target "$PROG")
 wait_lines "$pid" 3
 before=$(tids "$pid")
@@ -113,12 +115,7 @@ kill -9 "$pid"
 note "a restore of the patched images killed by --timeout half-way: its tree is killed, the originals restored"
 # The restore from "patched" stalls at pre-resume (every task created): a restore that
 # takes too long with the tree half restored, lup's child once criu is killed.
-cat >"$T/slow-patched.sh" <<'EOS'
-#!/bin/sh
-[ "$CRTOOLS_SCRIPT_ACTION" = pre-resume ] || exit 0
-case "$(readlink -f "$CRTOOLS_IMAGE_DIR")" in */patched) sleep 30 ;; esac
-EOS
-chmod +x "$T/slow-patched.sh"
+patched_restore_script "$T/slow-patched.sh" pre-resume "sleep 30"
 pid=$(start_target "$PROG")
 wait_lines "$pid" 3
 before=$(tids "$pid")

@@ -11,13 +11,6 @@ FIX=$LUP_TOP/test/e2e/lup-patch-fixes/counter-fix.c
 export CRIU
 lup-mkpatch -t "$PROG" -o "$T/counter.lup" "$FIX" 2>/dev/null
 
-refused() { # pattern cmd...
-	local pat=$1 st=0; shift
-	timeout 60 "$@" >/dev/null 2>"$T/err" || st=$?
-	sed 's/^/  | /' "$T/err"
-	[ $st -eq 10 ] || fail "$*: exit $st, expected 10"
-	grep -q -- "$pat" "$T/err" || fail "$*: no line saying '$pat'"
-}
 
 # Waits until file $1 ends with a line ending in $2.
 wait_word() {
@@ -29,7 +22,7 @@ patch_through_pipe() { # name what (the process's pid in $pid, its reader's in $
 	local before n
 	wait_word "$T/$1" old
 	before=$(tids "$pid")
-	refused "process $pid: $2 [0-9]* is held by process $reader outside the tree.*without --checkpoint" \
+	expect_refusal 10 "process $pid: $2 [0-9]* is held by process $reader outside the tree.*without --checkpoint" \
 		lup patch --checkpoint -p "$T/counter.lup" "$pid"
 	alive "$pid" && [ "$(tids "$pid")" = "$before" ] || fail "$1: PID or thread ids changed"
 	n=$(grep -c . "$T/$1"); sleep 0.1

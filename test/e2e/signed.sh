@@ -12,13 +12,6 @@ PROG=$LUP_BUILD/test/progs/lup-counter
 FIX=$LUP_TOP/test/e2e/lup-patch-fixes/counter-fix.c
 export CRIU
 
-refused() { # pattern cmd...
-	local pat=$1 st=0; shift
-	timeout 60 "$@" >/dev/null 2>"$T/err" || st=$?
-	sed 's/^/  | /' "$T/err"
-	[ $st -eq 3 ] || fail "$*: exit $st, expected 3"
-	grep -q -- "$pat" "$T/err" || fail "$*: no line saying '$pat'"
-}
 
 same_process() {
 	alive "$pid" && [ "$(tids "$pid")" = "$before" ] || fail "PID or thread ids changed"
@@ -33,7 +26,7 @@ mkdir "$T/keys" && cp "$T/signer.pub" "$T/keys/"
 lup-mkpatch -t "$PROG" -o "$T/unsigned.lup" "$FIX" 2>/dev/null
 lup-mkpatch -t "$PROG" -o "$T/signed.lup" --sign "$T/signer.pem" "$FIX" 2>/dev/null
 lup-mkpatch -t "$PROG" -o "$T/stranger.lup" --sign "$T/stranger.pem" "$FIX" 2>/dev/null
-refused "not an Ed25519 private key" lup-mkpatch -t "$PROG" -o "$T/x.lup" --sign "$T/signer.pub" "$FIX"
+expect_refusal 3 "not an Ed25519 private key" lup-mkpatch -t "$PROG" -o "$T/x.lup" --sign "$T/signer.pub" "$FIX"
 [ ! -e "$T/x.lup" ] || fail "a patch was written with a bad key"
 # The signed patch with one byte of its message changed and its digest recomputed: only
 # the signature can tell.
@@ -51,21 +44,21 @@ before=$(tids "$pid")
 
 note "with a trust store, lup refuses unsigned, unknown and altered patches, unfrozen"
 for t in "" --checkpoint; do
-	refused "unsigned, and the trust store $T/keys admits only signed" \
+	expect_refusal 3 "unsigned, and the trust store $T/keys admits only signed" \
 		lup patch $t --trusted-keys "$T/keys" -p "$T/unsigned.lup" "$pid"
-	refused "signed by a key that is not in the trust store" \
+	expect_refusal 3 "signed by a key that is not in the trust store" \
 		lup patch $t --trusted-keys "$T/keys" -p "$T/stranger.lup" "$pid"
-	refused "altered.lup: bad signature" lup patch $t --trusted-keys "$T/keys" -p "$T/altered.lup" "$pid"
+	expect_refusal 3 "altered.lup: bad signature" lup patch $t --trusted-keys "$T/keys" -p "$T/altered.lup" "$pid"
 done
-LUP_TRUSTED_KEYS=$T/keys refused "unsigned, and the trust store" lup patch -p "$T/unsigned.lup" "$pid"
-refused "bad signature" lup-mkpatch --dump "$T/altered.lup"
-refused "not in the trust store" lup-mkpatch --dump "$T/stranger.lup" --trusted-keys "$T/keys"
+LUP_TRUSTED_KEYS=$T/keys expect_refusal 3 "unsigned, and the trust store" lup patch -p "$T/unsigned.lup" "$pid"
+expect_refusal 3 "bad signature" lup-mkpatch --dump "$T/altered.lup"
+expect_refusal 3 "not in the trust store" lup-mkpatch --dump "$T/stranger.lup" --trusted-keys "$T/keys"
 same_process
 tail -n 1 "$T/out.$pid" | grep -q ' old$' || fail "a refused patch changed the code"
 
 note "lup-rewrite and the CRIU plugin apply the same trust store"
 criu_dump "$pid" "$T/img"
-refused "unsigned, and the trust store" lup-rewrite --trusted-keys "$T/keys" -p "$T/unsigned.lup" -D "$T/img" -o "$T/out"
+expect_refusal 3 "unsigned, and the trust store" lup-rewrite --trusted-keys "$T/keys" -p "$T/unsigned.lup" -D "$T/img" -o "$T/out"
 [ ! -e "$T/out" ] || fail "a refused rewrite left $T/out behind"
 lup-rewrite --trusted-keys "$T/keys" -p "$T/signed.lup" -D "$T/img" -o "$T/out" 2>/dev/null ||
 	fail "lup-rewrite refused a trusted patch"
