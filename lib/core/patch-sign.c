@@ -20,6 +20,7 @@
 static struct {
 	const char *dir;	/* NULL: LUP_TRUSTED_KEYS, else the default */
 	bool loaded, present, warned;
+	int load_err;		/* a store that failed to load refuses every patch */
 	size_t nr;
 	uint8_t (*keys)[KEY_SIZE];
 } trust;
@@ -155,8 +156,11 @@ static bool trusted(const uint8_t *pub)
 int lup_patch_check_signature(const char *name, const uint8_t *body, size_t len,
 			      const uint8_t *block)
 {
-	int ret = trust.loaded ? 0 : load_store();
+	int ret;
 
+	if (!trust.loaded)
+		trust.load_err = load_store();
+	ret = trust.load_err;
 	if (ret)
 		return ret;
 	if (block && (lup_get_le32(block) != LUP_PATCH_SIG_MAGIC || !verify(block, body, len))) {

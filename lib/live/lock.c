@@ -51,6 +51,8 @@ static int open_lock(pid_t pid)
 	char path[128];
 	int ret = start_time(pid, &t), fd;
 
+	if (ret == -ENOENT)
+		return ret;	/* ended since the tree was read: no longer in it */
 	if (ret) {
 		pr_err("process %d: %s", (int)pid, strerror(-ret));
 		return ret;
@@ -85,7 +87,10 @@ static void sleep_poll(void)
 	nanosleep(&ts, NULL);
 }
 
-/* Locks one process: its descriptor, or a negative errno (reported). */
+/*
+ * Locks one process: its descriptor, -ENOENT (not reported) when it is gone, or a
+ * negative errno (reported).
+ */
 static int lock_one(pid_t pid, unsigned wait_ms)
 {
 	int fd = open_lock(pid);
@@ -130,7 +135,9 @@ int lup_locks_take(const pid_t *pids, size_t nr, unsigned wait_ms, struct lup_lo
 	for (size_t i = 0; !ret && i < nr; i++) {
 		ret = lock_one(order[i], wait_ms);
 		if (ret >= 0)
-			l->fds[l->nr++] = ret, ret = 0;
+			l->fds[l->nr++] = ret;
+		if (ret >= 0 || ret == -ENOENT)
+			ret = 0;
 	}
 	free(order);
 	if (ret)
