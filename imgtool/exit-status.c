@@ -29,6 +29,8 @@ int lup_exit_status(int err)
 		return LUP_EXIT_LOCKED;
 	case -LUP_ETREE:
 		return LUP_EXIT_TREE;
+	case -LUP_ELOST:
+		return LUP_EXIT_LOST;
 	default:
 		return LUP_EXIT_FAIL;
 	}

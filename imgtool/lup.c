@@ -1,6 +1,6 @@
 /*
- * lup: the live-patching command (`lup patch`, `lup revert`, `lup list`): options, then
- * lib/live/ (patch, revert, list) does the work.
+ * lup: the live-patching command (`lup patch`, `lup revert`, `lup list`, `lup recover`):
+ * options, then lib/live/ does the work.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,7 +27,7 @@
 #define DEFAULT_TIMEOUT_S 60
 
 struct cmdline {
-	const char *cmd;		/* "patch", "revert" or "list" */
+	const char *cmd;		/* "patch", "revert", "list" or "recover" */
 	struct lup_live_opts live;
 	const char **patch_paths;
 	size_t nr_patch_paths;
@@ -45,13 +45,16 @@ static void usage(FILE *f)
 		"usage: lup patch -p PATCH [-p PATCH ...] [options] PID [-- CRIU_OPTIONS...]\n"
 		"       lup revert --id ID | --all [options] PID [-- CRIU_OPTIONS...]\n"
 		"       lup list [--json] PID\n"
+		"       lup recover PID | --all\n"
 		"patch and revert change the running process tree rooted at PID: in place by\n"
 		"default (each process stopped for a moment, written into, resumed), or with\n"
 		"--checkpoint through criu dump, rewrite, criu restore. list prints the patches\n"
-		"applied to it (no freeze).\n"
+		"applied to it (no freeze). recover brings back the processes of --checkpoint\n"
+		"runs that ended between their dump and their restore (lup killed).\n"
 		"  -p, --patch FILE      patch: a patch made by lup-mkpatch (repeatable)\n"
 		"      --id ID           revert: the patch to take out\n"
-		"      --all             revert: every applied patch, newest first\n"
+		"      --all             revert: every applied patch, newest first;\n"
+		"                        recover: every process left by a run\n"
 		"      --tries N         tries at most while a thread is busy (default %d)\n"
 		"      --max-wait SECS   total wait between tries (default %d)\n"
 		"      --wait SECS       wait for another lup run on the tree (default: refuse)\n"
@@ -206,6 +209,8 @@ static const char *check_cmdline(const struct cmdline *c, int nr_args)
 {
 	bool patch = !strcmp(c->cmd, "patch"), revert = !strcmp(c->cmd, "revert");
 
+	if (!strcmp(c->cmd, "recover"))
+		return nr_args != !c->all ? "give either PID or --all" : NULL;
 	if (nr_args != 1)
 		return "one PID expected";
 	if (patch != !!c->nr_patch_paths)
@@ -250,6 +255,8 @@ static int parse_cmdline(struct cmdline *c, int argc, char **argv)
 		usage(stderr);
 		return LUP_EXIT_USAGE;
 	}
+	if (optind == nr)
+		return 0;	/* lup recover --all */
 	if (!parse_num("PID", argv[optind], 1, INT_MAX, &pid) || !is_process(pid))
 		return LUP_EXIT_USAGE;
 	c->live.pid = (pid_t)pid;
@@ -334,25 +341,32 @@ static void name_unused(const struct cmdline *c)
 		pr_warn("options after --: for criu, used with --checkpoint only; not used in place");
 }
 
-/* In place, the run goes on in a worker whatever happens to lup (imgtool/worker.c). */
+static volatile sig_atomic_t stop;
+
+/* The run goes on in a worker whatever happens to lup (imgtool/worker.c). */
 static int run_live(struct cmdline *c, LupPatch **patches)
 {
-	static volatile sig_atomic_t stop;
-
 	c->live.op = patches ? LUP_LIVE_OP_PATCH : LUP_LIVE_OP_REVERT;
 	c->live.patches = patches;
 	c->live.patch_bytes = c->patch_bytes;
 	c->live.nr_patches = c->nr_patch_paths;
-	if (c->live.transport == LUP_LIVE_CHECKPOINT)
-		return run_and_report(c);
-	name_unused(c);
+	if (c->live.transport == LUP_LIVE_INPLACE)
+		name_unused(c);
 	c->live.stop = &stop;
 	return lup_worker_run(run_and_report, c, &stop);
 }
 
+static int recover(void *arg)
+{
+	const struct cmdline *c = arg;
+
+	return lup_exit_report("lup", lup_recover(c->all ? 0 : c->live.pid, false));
+}
+
 static bool is_cmd(const char *s)
 {
-	return !strcmp(s, "patch") || !strcmp(s, "revert") || !strcmp(s, "list");
+	return !strcmp(s, "patch") || !strcmp(s, "revert") || !strcmp(s, "list") ||
+	       !strcmp(s, "recover");
 }
 
 /* The command after parsing; returns the exit status. */
@@ -364,6 +378,8 @@ static int run(struct cmdline *c)
 	if (!strcmp(c->cmd, "list"))
 		return lup_exit_report("lup", lup_list_live(c->live.pid, c->json ? LUP_LIST_JSON :
 								    LUP_LIST_TEXT, stdout));
+	if (!strcmp(c->cmd, "recover"))
+		return lup_worker_run(recover, c, &stop);
 	if (c->live.transport == LUP_LIVE_CHECKPOINT)
 		find_plugin(c);
 	if (!strcmp(c->cmd, "revert"))

@@ -1,5 +1,6 @@
 /* Runs criu as a child process: its command line, its log file, a timeout, its exit status. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -70,7 +71,7 @@ static int exited_in_time(pid_t pid, unsigned timeout_ms)
  * run on its own once criu is gone, e.g. repeat a write its original had begun), then its
  * descendants are killed, then criu.
  */
-static void kill_criu(pid_t pid)
+void lup_criu_kill(pid_t pid)
 {
 	struct lup_live_tree t;
 
@@ -92,7 +93,7 @@ static int wait_child(pid_t pid, unsigned timeout_ms)
 	int in_time = exited_in_time(pid, timeout_ms), status;
 
 	if (!in_time)
-		kill_criu(pid);
+		lup_criu_kill(pid);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return -errno;
@@ -116,21 +117,43 @@ static void set_gate_env(const struct lup_gate *g)
 		setenv("LUP_REVERT_ALL", "1", 1);
 }
 
-/* Runs argv; its stdout goes to our stderr so that our stdout stays machine-readable. */
-static int run(char **argv, unsigned timeout_ms, const struct lup_gate *gate)
+/*
+ * Runs argv; its stdout goes to our stderr so that our stdout stays machine-readable.
+ * With a started hook, the child waits for it to have run before it execs criu (and
+ * never runs criu if lup ended before).
+ */
+static int run(const struct lup_criu *c, char **argv, const struct lup_gate *gate)
 {
-	pid_t pid = fork();
+	int go[2] = { -1, -1 };
+	pid_t pid;
+	char b;
 
-	if (pid < 0)
+	if (c->started && pipe2(go, O_CLOEXEC))
 		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(go[0]);
+		close(go[1]);
+		return -errno;
+	}
 	if (pid == 0) {
+		close(go[1]);
+		if (go[0] >= 0 && read(go[0], &b, 1) != 1)
+			_exit(127);
 		dup2(STDERR_FILENO, STDOUT_FILENO);
 		set_gate_env(gate);
 		execvp(argv[0], argv);
 		fprintf(stderr, "lup: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
-	return wait_child(pid, timeout_ms);
+	if (c->started) {
+		close(go[0]);
+		c->started(c->started_arg, pid);
+		if (write(go[1], "", 1) != 1)
+			pr_warn("criu %d: cannot start it: %s", (int)pid, strerror(errno));
+		close(go[1]);
+	}
+	return wait_child(pid, c->timeout_ms);
 }
 
 /* The last error lines of criu's log, to say why without opening it. */
@@ -186,7 +209,7 @@ static int run_criu(const struct lup_criu *c, const char *const *fixed, size_t n
 
 	if (!argv)
 		return -ENOMEM;
-	st = run(argv, c->timeout_ms, gate);
+	st = run(c, argv, gate);
 	free(argv);
 	return st;
 }
@@ -218,7 +241,8 @@ static int show_refusals(pid_t pid, const char *dir)
 int lup_criu_dump(const struct lup_criu *c, pid_t pid, const char *dir, const struct lup_gate *gate)
 {
 	char pidstr[16], what[32], log[4096];
-	const char *fixed[] = { "dump", "-t", pidstr, "-D", dir, "-o", "dump.log" };
+	const char *fixed[] = { "dump", "-t", pidstr, "-D", dir, "-o", "dump.log",
+				"--leave-stopped" };
 	int st;
 
 	snprintf(pidstr, sizeof(pidstr), "%d", (int)pid);

@@ -20,6 +20,8 @@ struct lup_criu {
 	size_t nr_extra;
 	unsigned timeout_ms;		/* per run; the run is killed when it is exceeded */
 	const char *plugin_dir;		/* --libdir of a gated dump; NULL: CRIU's own */
+	void (*started)(void *arg, pid_t pid);	/* told each criu run's pid; NULL */
+	void *started_arg;
 };
 
 /*
@@ -35,8 +37,10 @@ struct lup_gate {
 };
 
 /*
- * criu dump -t PID -D DIR -o dump.log (the tree rooted at pid; DIR must exist), gated by
- * lup.so as gate says (NULL: no gate).
+ * criu dump -t PID -D DIR -o dump.log --leave-stopped (the tree rooted at pid; DIR must
+ * exist), gated by lup.so as gate says (NULL: no gate). After a dump the tree is stopped,
+ * not killed: the caller kills it once it can restore it, so that no criu whose lup has
+ * gone ever kills a tree (the tree stays, stopped, for lup recover).
  * -LUP_EBUSY when the gate refused the dump (its reasons are reported); -LUP_ECRIU,
  * reported with the log's path and its error lines, when criu fails, is killed or times
  * out. In both cases the process keeps running (CRIU resumes it).
@@ -47,5 +51,12 @@ int lup_criu_dump(const struct lup_criu *c, pid_t pid, const char *dir, const st
  * empty: lup.so never patches what lup restores. -LUP_ECRIU.
  */
 int lup_criu_restore(const struct lup_criu *c, const char *dir);
+
+/*
+ * Ends a criu run (also one of another lup): criu is stopped first, so that a tree it was
+ * restoring stays in its restorer and never runs, then its descendants are killed, then
+ * criu.
+ */
+void lup_criu_kill(pid_t pid);
 
 #endif

@@ -80,28 +80,6 @@ double lup_live_now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-/* State and parent pid from /proc/PID/stat (after the parenthesised command name). */
-static int read_stat(pid_t pid, char *state, pid_t *ppid)
-{
-	char path[32], buf[512], *p;
-	size_t n;
-	FILE *f;
-	int pp;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	if (!p || sscanf(p, ") %c %d", state, &pp) != 2)
-		return -EINVAL;
-	*ppid = pp;
-	return 0;
-}
-
 /* A pid is free when not even a zombie holds it. */
 static bool pid_free(pid_t pid)
 {
@@ -113,8 +91,7 @@ int lup_live_wait_gone(const struct lup_live_tree *t, unsigned timeout_ms)
 	const struct timespec tick = { 0, 1000000 };
 	double end = lup_live_now_ms() + timeout_ms;
 	size_t i = 0;
-	pid_t ppid;
-	char state;
+	struct lup_proc_stat st;
 
 	while (i < t->nr) {
 		/*
@@ -122,7 +99,7 @@ int lup_live_wait_gone(const struct lup_live_tree *t, unsigned timeout_ms)
 		 * earlier round restored it, or what a restore killed half-way left behind.
 		 * Nothing else can hold the tree's pids between the dump and the restore.
 		 */
-		if (read_stat(t->pids[i], &state, &ppid) == 0 && ppid == getpid()) {
+		if (lup_proc_stat(t->pids[i], &st) == 0 && st.ppid == getpid()) {
 			kill(t->pids[i], SIGKILL);
 			waitpid(t->pids[i], NULL, WNOHANG);
 		}
@@ -142,8 +119,7 @@ int lup_live_wait_gone(const struct lup_live_tree *t, unsigned timeout_ms)
 
 bool lup_live_alive(pid_t pid)
 {
-	pid_t ppid;
-	char state;
+	struct lup_proc_stat st;
 
-	return read_stat(pid, &state, &ppid) == 0 && state != 'Z' && state != 'X';
+	return lup_proc_stat(pid, &st) == 0 && st.state != 'Z' && st.state != 'X';
 }

@@ -111,7 +111,12 @@ int lup_live_run(const struct lup_live_opts *o, struct lup_live_result *res)
 
 	*res = (struct lup_live_result){ .pid = o->pid, .transport = o->transport, .op = o->op,
 					 .state = LUP_LIVE_UNTOUCHED };
-	ret = lup_file_ids_new(&files);
+	/* Leftovers of an earlier run on this process first (reported; a stranger now
+	 * holding the pid is this run's to take). */
+	ret = lup_recover(o->pid, true);
+	ret = ret == -LUP_ELOST ? 0 : ret;
+	if (!ret)
+		ret = lup_file_ids_new(&files);
 	if (!ret)
 		ret = lock_and_check(o, files, &locks);
 	if (!ret)

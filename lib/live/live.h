@@ -97,6 +97,14 @@ struct lup_live_result {
 int lup_live_run(const struct lup_live_opts *o, struct lup_live_result *res);
 void lup_live_result_free(struct lup_live_result *res);
 
+/*
+ * lup recover: brings back the processes of checkpoint runs that ended between their
+ * dump and their restore (lib/live/recover.c): of root pid, or of every run (pid 0).
+ * quiet: nothing said when there is nothing to do. -LUP_ELOST when one could not be
+ * restored (its journal stays, to try again), -LUP_ELOCKED when a run still holds pid.
+ */
+int lup_recover(pid_t pid, bool quiet);
+
 /* lup list: the patches applied to live process pid and its descendants. */
 int lup_list_live(pid_t pid, enum lup_list_format fmt, FILE *out);
 

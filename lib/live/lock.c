@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "live/lock.h"
+#include "live/proc.h"
+#include "live/run-dir.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -21,35 +23,11 @@ static int cmp_pid(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Field 22 of /proc/PID/stat: the start time, in clock ticks since boot. */
-static int start_time(pid_t pid, unsigned long long *t)
-{
-	char path[64], buf[1024], *p;
-	ssize_t n;
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	ret = n < 0 ? -errno : 0;
-	close(fd);
-	if (ret)
-		return ret;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');	/* the name may hold blanks and parentheses */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
-			 "%*d %*d %*d %*d %llu", t) != 1)
-		return -EIO;
-	return 0;
-}
-
 static int open_lock(pid_t pid)
 {
-	unsigned long long t;
+	struct lup_proc_stat st;
 	char path[128];
-	int ret = start_time(pid, &t), fd;
+	int ret = lup_proc_stat(pid, &st), fd;
 
 	if (ret == -ENOENT)
 		return ret;	/* ended since the tree was read: no longer in it */
@@ -57,13 +35,10 @@ static int open_lock(pid_t pid)
 		pr_err("process %d: %s", (int)pid, strerror(-ret));
 		return ret;
 	}
-	if ((mkdir("/run/lup", 0755) && errno != EEXIST) ||
-	    (mkdir(LUP_LOCK_DIR, 0700) && errno != EEXIST)) {
-		ret = -errno;
-		pr_err("%s: %s", LUP_LOCK_DIR, strerror(errno));
+	ret = lup_run_subdir(LUP_LOCK_DIR);
+	if (ret)
 		return ret;
-	}
-	snprintf(path, sizeof(path), LUP_LOCK_DIR "/%d-%llu.lock", (int)pid, t);
+	snprintf(path, sizeof(path), LUP_LOCK_DIR "/%d-%llu.lock", (int)pid, st.start);
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		ret = -errno;

@@ -10,8 +10,6 @@
 
 #include <sys/types.h>
 
-#define LUP_LOCK_DIR "/run/lup/locks"
-
 struct lup_locks {
 	size_t nr;
 	int *fds;

@@ -143,3 +143,27 @@ int lup_proc_status(pid_t pid, const char *key, char *val, size_t size)
 	fclose(f);
 	return ret;
 }
+
+int lup_proc_stat(pid_t pid, struct lup_proc_stat *st)
+{
+	char path[64], buf[1024], *p;
+	ssize_t n;
+	int fd, ppid, ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	ret = n < 0 ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret == -ESRCH ? -ENOENT : ret;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* the name may hold blanks and parentheses */
+	if (!p || sscanf(p + 2, "%c %d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d "
+			 "%*d %*d %*d %*d %llu", &st->state, &ppid, &st->start) != 3)
+		return -EIO;
+	st->ppid = ppid;
+	return 0;
+}

@@ -37,4 +37,14 @@ int lup_proc_tasks(pid_t pid, int (*fn)(void *arg, pid_t pid, pid_t tid), void *
  */
 int lup_proc_status(pid_t pid, const char *key, char *val, size_t size);
 
+/* What /proc/PID/stat says of a process (the fields after its parenthesised name). */
+struct lup_proc_stat {
+	char state;			/* 'R', 'S', 'T' (stopped), 'Z' (zombie), ... */
+	pid_t ppid;
+	unsigned long long start;	/* start time, clock ticks since boot: with the pid, */
+};					/* it names one process (a reused pid has another) */
+
+/* -ENOENT (gone) or -EIO (unreadable); not reported. */
+int lup_proc_stat(pid_t pid, struct lup_proc_stat *st);
+
 #endif

@@ -14,6 +14,7 @@ static const char *const lup_errs[] = {
 	[LUP_ECRIU - LUP_EBASE] = "criu failed",
 	[LUP_ELOCKED - LUP_EBASE] = "busy: another lup run holds the process",
 	[LUP_ETREE - LUP_EBASE] = "the process tree cannot be taken this way",
+	[LUP_ELOST - LUP_EBASE] = "process lost: not restored",
 };
 
 const char *lup_strerror(int err)

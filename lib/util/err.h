@@ -19,6 +19,7 @@ enum {
 	LUP_ECRIU,			/* criu dump or restore failed or timed out */
 	LUP_ELOCKED,			/* another lup run holds a process of the tree */
 	LUP_ETREE,			/* the tree cannot be taken (it holds lup, an outside pipe) */
+	LUP_ELOST,			/* dumped, and no restore brought it back (lup recover may) */
 	LUP_EEND,
 };
 
