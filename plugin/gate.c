@@ -4,17 +4,23 @@
  * live view of the stopped process and the dump is refused while a thread is inside (or
  * returns into) a function to replace.
  * A refusal is also recorded in LUP_DUMP_REFUSED_FILE, for `lup patch`.
+ * Every process dumped is locked as lup locks it (live/lock.h) until criu ends, so that
+ * no lup run acts on a tree that criu, run without lup, is dumping; a dump of a process
+ * that another lup run holds is refused. A lup run's own dumps find its locks held by
+ * criu's parent, the run itself.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/ops.h"
 #include "core/target.h"
 #include "core/view.h"
 #include "live/criu-exec.h"
 #include "live/file-ids.h"
+#include "live/lock.h"
 #include "live/view-live.h"
 #include "plugin.h"
 #include "util/err.h"
@@ -22,6 +28,22 @@
 
 /* What the mapped files are, for every process of the dump. */
 static struct lup_file_ids *file_ids;
+/* The locks of the processes dumped, one set per process, held until criu ends. */
+static struct lup_locks *locks;
+static size_t nr_locks;
+
+int lup_plugin_dump_lock(int pid)
+{
+	struct lup_locks *l = realloc(locks, (nr_locks + 1) * sizeof(*l));
+	int ret;
+
+	if (!l)
+		return -ENOMEM;
+	locks = l;
+	ret = lup_locks_take((pid_t[]){ pid }, 1, 0, getppid(), &locks[nr_locks]);
+	nr_locks += !ret;
+	return ret;
+}
 
 /* A busy refusal is recorded for `lup patch`; what: "patch ID", "revert of ID". */
 static int refuse(int pid, const char *what)
@@ -95,6 +117,11 @@ int lup_plugin_dump_gate(int pid)
 
 void lup_plugin_gate_free(void)
 {
+	for (size_t i = 0; i < nr_locks; i++)
+		lup_locks_release(&locks[i]);
+	free(locks);
+	locks = NULL;
+	nr_locks = 0;
 	lup_file_ids_free(file_ids);
 	file_ids = NULL;
 }

@@ -59,7 +59,10 @@ static void lup_plugin_exit(int stage, int ret)
  */
 static int checkpoint_devices(int pid)
 {
-	int ret = lup_plugin_patches || lup_plugin_revert.active ? lup_plugin_dump_gate(pid) : 0;
+	int ret = lup_plugin_dump_lock(pid);
+
+	if (!ret && (lup_plugin_patches || lup_plugin_revert.active))
+		ret = lup_plugin_dump_gate(pid);
 
 	return ret < 0 ? ret : -ENOTSUP;
 }

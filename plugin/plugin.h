@@ -54,6 +54,11 @@ int lup_plugin_img_state(const struct lup_dump *d, const struct lup_proc *p, con
 
 /* CHECKPOINT_DEVICES: refuses the dump while a thread is inside a function to replace. */
 int lup_plugin_dump_gate(int pid);
+/*
+ * CHECKPOINT_DEVICES, every dump: locks pid until criu ends (plugin/gate.c), unless the
+ * lup run that is criu's parent holds it. -LUP_ELOCKED (reported) refuses the dump.
+ */
+int lup_plugin_dump_lock(int pid);
 /* Frees what the gate cached across the processes of the dump. */
 void lup_plugin_gate_free(void);
 /* init(RESTORE): patches the images directory in place; never fails the restore. */

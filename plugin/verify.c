@@ -125,24 +125,10 @@ static void verify_one(const struct expect *e, struct lup_view *v)
 	lup_plugin_record(LUP_RESULT_FILE, "%d %s %s %zu functions\n", e->pid, e->patch->id, state, e->patch->n_funcs);
 }
 
-/*
- * CRIU passes the host's pid; the images (and so the expectations) use the pid inside
- * the process's pid namespace, the last one of NSpid in /proc/PID/status.
- */
-static pid_t ns_pid(pid_t pid)
-{
-	char nspid[256], *last;
-
-	if (lup_proc_status(pid, "NSpid", nspid, sizeof(nspid)))
-		return pid;
-	last = strrchr(nspid, '\t');
-	return last ? atoi(last + 1) : atoi(nspid);
-}
-
 int lup_plugin_verify(int pid)
 {
 	const struct expect *e;
-	pid_t vpid = ns_pid(pid);
+	pid_t vpid = lup_proc_ns_pid(pid);	/* the images' pids: CRIU passes the host's */
 	struct lup_view v;
 	int ret = lup_view_live(pid, NULL, 0, &v);
 

@@ -330,8 +330,13 @@ static int read_locked(struct lup_journal *j)
 {
 	FILE *f;
 	int ret, fd = dup(j->fd);
+	off_t size = fd < 0 ? -1 : lseek(fd, 0, SEEK_END);
 
-	if (fd < 0 || lseek(fd, 0, SEEK_END) > JOURNAL_MAX || lseek(fd, 0, SEEK_SET) < 0 ||
+	if (size == 0) {
+		close(fd);
+		return -ENODATA;	/* its run ended before writing it: nothing was frozen */
+	}
+	if (size < 0 || size > JOURNAL_MAX || lseek(fd, 0, SEEK_SET) < 0 ||
 	    !(f = fdopen(fd, "r"))) {
 		if (fd >= 0)
 			close(fd);
@@ -368,6 +373,10 @@ int lup_journal_open(const char *path, struct lup_journal *j)
 		return ret;
 	}
 	ret = read_locked(j);
+	if (ret == -ENODATA) {
+		unlink(path);
+		ret = -ENOENT;
+	}
 	if (ret)
 		lup_journal_free(j);
 	return ret;

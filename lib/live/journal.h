@@ -73,7 +73,8 @@ void lup_journal_free(struct lup_journal *j);
 
 /*
  * Opens and locks a leftover journal and reads it. -LUP_ELOCKED (not reported) when its
- * run still holds it; -LUP_EBADIMG (reported, naming the file) when it cannot be read.
+ * run still holds it; -LUP_EBADIMG (reported, naming the file) when it cannot be read;
+ * -ENOENT when it is gone, or was empty (its run ended before writing it: removed).
  */
 int lup_journal_open(const char *path, struct lup_journal *j);
 /*

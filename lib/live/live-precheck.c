@@ -4,16 +4,23 @@
  * transport, a pipe, FIFO or connected UNIX socket whose other end is held outside the
  * tree (criu restores a new one: the outside reader, writer or peer would see it closed).
  * A socket peer in another network namespace is not seen (sock_diag is per namespace).
+ * Nor may the checkpoint transport take a tree whose parent would see it die at the
+ * dump: only init, a subreaper or lup itself is the parent of a restored tree again.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
+#include "live/freeze.h"
 #include "live/live-priv.h"
+#include "live/proc.h"
 #include "live/unix-peers.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -126,6 +133,64 @@ static int check_ends(const struct lup_live_tree *t)
 	return ret;
 }
 
+/*
+ * Asks process pid whether it is a child subreaper: prctl(PR_GET_CHILD_SUBREAPER) run in
+ * it while it is stopped for a moment, its answer written below the red zone of its
+ * stack (what a signal frame would overwrite anyway) and put back as it was.
+ */
+static int is_subreaper(pid_t pid, bool *yes)
+{
+	struct lup_frozen *f;
+	unsigned long args[6] = { PR_GET_CHILD_SUBREAPER }, ret = 0;
+	uint64_t at;
+	int old = 0, val = 0, err = lup_freeze(pid, &f);
+
+	if (err)
+		return err;
+	at = (lup_frozen_thread(f, 0)->regs.rsp - 256) & ~7ull;
+	args[1] = at;
+	err = lup_frozen_read(f, at, &old, sizeof(old));
+	if (!err)
+		err = lup_frozen_syscall(f, SYS_prctl, &ret, args);
+	if (!err && ret)
+		err = -(int)ret;
+	if (!err)
+		err = lup_frozen_read(f, at, &val, sizeof(val));
+	lup_frozen_write(f, at, &old, sizeof(old));
+	err = lup_thaw(f) ?: err;
+	*yes = val != 0;
+	return err;
+}
+
+/*
+ * The root's parent gets the restored tree back as its child only if it is lup (a
+ * subreaper for its own restores), the init of its namespace or a subreaper: any other
+ * parent sees its child die at the dump and never gets it back.
+ */
+static int check_parent(pid_t root)
+{
+	struct lup_proc_stat st;
+	bool subreaper = false;
+	char comm[64] = "?";
+	int ret = lup_proc_stat(root, &st);
+
+	if (ret)
+		return 0;	/* gone: reported by what comes next */
+	if (st.ppid == 0 || st.ppid == getpid() || lup_proc_ns_pid(st.ppid) == 1)
+		return 0;
+	ret = is_subreaper(st.ppid, &subreaper);
+	if (!ret && subreaper)
+		return 0;
+	lup_proc_status(st.ppid, "Name", comm, sizeof(comm));
+	if (ret)
+		pr_err("process %d: cannot ask its parent %d (%s) whether it is a subreaper: %s; patch in place (without --checkpoint)",
+		       (int)root, (int)st.ppid, comm, lup_strerror(ret));
+	else
+		pr_err("process %d: its parent %d (%s) is outside the tree and no subreaper: it would see its child die at the dump and never get it back; patch in place (without --checkpoint), or take the parent's tree",
+		       (int)root, (int)st.ppid, comm);
+	return -LUP_ETREE;
+}
+
 int lup_live_precheck(const struct lup_live_tree *t, enum lup_live_transport transport)
 {
 	if (in_tree(t, getpid())) {
@@ -133,5 +198,7 @@ int lup_live_precheck(const struct lup_live_tree *t, enum lup_live_transport tra
 		       "from outside the tree", (int)t->pids[0], (int)getpid());
 		return -LUP_ETREE;
 	}
-	return transport == LUP_LIVE_CHECKPOINT ? check_ends(t) : 0;
+	if (transport != LUP_LIVE_CHECKPOINT)
+		return 0;
+	return check_parent(t->pids[0]) ?: check_ends(t);
 }

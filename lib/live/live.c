@@ -88,7 +88,7 @@ static int lock_and_check(const struct lup_live_opts *o, struct lup_file_ids *fi
 		return ret;
 	ret = lup_live_precheck(&tree, o->transport);
 	if (!ret)
-		ret = lup_locks_take(tree.pids, tree.nr, o->lock_wait_ms, locks);
+		ret = lup_locks_take(tree.pids, tree.nr, o->lock_wait_ms, 0, locks);
 	if (!ret && o->op == LUP_LIVE_OP_PATCH)
 		ret = lup_live_check_targets(&tree, files, o->patches, o->nr_patches);
 	else if (!ret)

@@ -63,10 +63,10 @@ static void sleep_poll(void)
 }
 
 /*
- * Locks one process: its descriptor, -ENOENT (not reported) when it is gone, or a
- * negative errno (reported).
+ * Locks one process: its descriptor, -ENOENT (not reported) when it is gone or ours
+ * holds it, or a negative errno (reported).
  */
-static int lock_one(pid_t pid, unsigned wait_ms)
+static int lock_one(pid_t pid, unsigned wait_ms, pid_t ours)
 {
 	int fd = open_lock(pid);
 	char buf[32];
@@ -75,6 +75,10 @@ static int lock_one(pid_t pid, unsigned wait_ms)
 	if (fd < 0)
 		return fd;
 	for (unsigned waited = 0; flock(fd, LOCK_EX | LOCK_NB); waited += POLL_MS) {
+		if (errno == EWOULDBLOCK && ours && holder(fd) == ours) {
+			close(fd);
+			return -ENOENT;
+		}
 		if (errno != EWOULDBLOCK || waited >= wait_ms) {
 			int err = errno == EWOULDBLOCK ? -LUP_ELOCKED : -errno;
 
@@ -93,7 +97,8 @@ static int lock_one(pid_t pid, unsigned wait_ms)
 	return fd;
 }
 
-int lup_locks_take(const pid_t *pids, size_t nr, unsigned wait_ms, struct lup_locks *l)
+int lup_locks_take(const pid_t *pids, size_t nr, unsigned wait_ms, pid_t ours,
+		   struct lup_locks *l)
 {
 	pid_t *order = malloc(nr * sizeof(*order));
 	int ret = 0;
@@ -108,7 +113,7 @@ int lup_locks_take(const pid_t *pids, size_t nr, unsigned wait_ms, struct lup_lo
 	memcpy(order, pids, nr * sizeof(*order));
 	qsort(order, nr, sizeof(*order), cmp_pid);
 	for (size_t i = 0; !ret && i < nr; i++) {
-		ret = lock_one(order[i], wait_ms);
+		ret = lock_one(order[i], wait_ms, ours);
 		if (ret >= 0)
 			l->fds[l->nr++] = ret;
 		if (ret >= 0 || ret == -ENOENT)

@@ -16,11 +16,13 @@ struct lup_locks {
 };
 
 /*
- * Locks every process of pids (any order), waiting at most wait_ms for a held one.
+ * Locks every process of pids (any order), waiting at most wait_ms for a held one; a
+ * lock that run ours holds (the lup run whose criu takes them; 0: none) counts as taken.
  * -LUP_ELOCKED, reported naming the process and the lup run that holds it; nothing is
  * held on failure.
  */
-int lup_locks_take(const pid_t *pids, size_t nr, unsigned wait_ms, struct lup_locks *l);
+int lup_locks_take(const pid_t *pids, size_t nr, unsigned wait_ms, pid_t ours,
+		   struct lup_locks *l);
 void lup_locks_release(struct lup_locks *l);
 
 #endif

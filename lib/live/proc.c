@@ -167,3 +167,13 @@ int lup_proc_stat(pid_t pid, struct lup_proc_stat *st)
 	st->ppid = ppid;
 	return 0;
 }
+
+pid_t lup_proc_ns_pid(pid_t pid)
+{
+	char nspid[256], *last;
+
+	if (lup_proc_status(pid, "NSpid", nspid, sizeof(nspid)))
+		return pid;
+	last = strrchr(nspid, '\t');
+	return (pid_t)atoi(last ? last + 1 : nspid);
+}

@@ -37,6 +37,9 @@ int lup_proc_tasks(pid_t pid, int (*fn)(void *arg, pid_t pid, pid_t tid), void *
  */
 int lup_proc_status(pid_t pid, const char *key, char *val, size_t size);
 
+/* pid in its own pid namespace (the last of NSpid; 1: its init), or pid when unreadable. */
+pid_t lup_proc_ns_pid(pid_t pid);
+
 /* What /proc/PID/stat says of a process (the fields after its parenthesised name). */
 struct lup_proc_stat {
 	char state;			/* 'R', 'S', 'T' (stopped), 'Z' (zombie), ... */

@@ -24,9 +24,6 @@
 #include "util/err.h"
 #include "util/log.h"
 
-#define DUMP_DONE "Dumping finished successfully"
-#define LOG_TAIL 8192
-
 static bool is_same(pid_t pid, unsigned long long start, struct lup_proc_stat *st)
 {
 	return lup_proc_stat(pid, st) == 0 && st->start == start && st->state != 'Z' &&
@@ -64,23 +61,16 @@ static void end_running(const struct lup_journal *j)
 	wait_end(j->running, 1000);
 }
 
-/* criu's log in orig/ says the dump finished (the tree was then left stopped). */
+/*
+ * The dump in orig/ finished: criu writes its stats-dump only then, after leaving the
+ * tree stopped (a failed dump resumes it and writes none).
+ */
 static bool dump_finished(const struct lup_journal *j)
 {
-	char path[4200], buf[LOG_TAIL + 1];
-	ssize_t n = 0;
-	FILE *f;
+	char path[4200];
 
-	snprintf(path, sizeof(path), "%s/orig/dump.log", j->images);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	if (fseek(f, -LOG_TAIL, SEEK_END))
-		rewind(f);
-	n = (ssize_t)fread(buf, 1, LOG_TAIL, f);
-	fclose(f);
-	buf[n] = '\0';
-	return strstr(buf, DUMP_DONE) != NULL;
+	snprintf(path, sizeof(path), "%s/orig/stats-dump", j->images);
+	return access(path, F_OK) == 0;
 }
 
 /*

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Two lup runs on one process: while run A holds it (retrying a busy patch), run B is
 # refused at once with "busy: lup run N holds it" and exit 9, never a false LOST, on both
-# transports; B with --wait waits until A is done and then runs itself. The process
-# runs on unchanged with its PID and thread ids.
+# transports; B with --wait waits until A is done and then runs itself. criu run without
+# lup but with lup.so takes the same locks: its dump is refused while a lup run holds the
+# process, and a lup run is refused while such a dump holds it. The process runs on
+# unchanged with its PID and thread ids.
 source "$(dirname "$0")/../lib.sh"
 
 PROG=$LUP_BUILD/test/progs/lup-counter
@@ -48,6 +50,30 @@ kill -0 "$a" 2>/dev/null && fail "run B ran while run A still held the process"
 [ $st -eq 5 ] || fail "run B with --wait: exit $st, expected 5 (busy, its own try)"
 grep -q "holds it" "$T/b.err" && fail "run B with --wait was refused"
 wait "$a" || true
+alive "$pid" && [ "$(tids "$pid")" = "$before" ] || fail "PID or thread ids changed"
+note "criu with lup.so, without lup: its dump is refused while a lup run holds the process"
+start_a
+st=0; "$CRIU" dump -t "$pid" -D "$T" -o criu-a.log --leave-running --shell-job \
+	--libdir "$LUP_PLUGIN_DIR" 2>/dev/null || st=$?
+[ $st -ne 0 ] || fail "criu dumped a process that lup run $a holds"
+grep -q "busy: lup run .* holds it" "$T/criu-a.log" || fail "criu's log does not say who holds it"
+wait "$a" || true
+alive "$pid" && [ "$(tids "$pid")" = "$before" ] || fail "PID or thread ids changed"
+
+note "criu with lup.so, without lup: a lup run is refused while its dump holds the process"
+cat >"$T/slow.sh" <<EOF
+#!/bin/sh
+[ "\$CRTOOLS_SCRIPT_ACTION" = post-dump ] && touch "$T/dumping" && sleep 3
+exit 0
+EOF
+chmod +x "$T/slow.sh"
+"$CRIU" dump -t "$pid" -D "$T" -o criu-b.log --leave-running --shell-job \
+	--libdir "$LUP_PLUGIN_DIR" --action-script "$T/slow.sh" &
+c=$!
+for i in $(seq 300); do [ -e "$T/dumping" ] && break; sleep 0.01; done
+[ -e "$T/dumping" ] || fail "criu's dump did not reach post-dump"
+expect_refusal 9 "busy: lup run $c holds it" lup patch -p "$T/counter.lup" "$pid"
+wait "$c" || fail "criu's dump failed: $(tail -3 "$T/criu-b.log")"
 alive "$pid" && [ "$(tids "$pid")" = "$before" ] || fail "PID or thread ids changed"
 tail -n 1 "$T/out.$pid" | grep -q ' old$' || fail "the busy process's code changed"
 kill -9 "$pid"
