@@ -3,7 +3,8 @@
 # action script fires it: before the dump freezes, 10 ms into the dump, after the dump,
 # before the restore, 20 ms into it, before the restored tree resumes, after), a signal or a kill
 # hits lup: SIGKILL to lup, SIGTERM to lup, SIGINT and SIGHUP to its process group (^C, a
-# closed terminal), SIGKILL to lup and its worker (`pkill -9 lup`, the OOM killer). The
+# closed terminal), SIGKILL to lup and its worker (`pkill -9 lup`, the OOM killer), the
+# same with the criu run failing afterwards (the action script's failure). The
 # target is greetd serving a TCP client over one connection (--tcp-established). After
 # each case `lup recover PID` runs (twice: it is idempotent) and the process must run on
 # with its PID, the same connection served, its request counter continuing: patched or
@@ -12,7 +13,7 @@ source "$(dirname "$0")/../lib.sh"
 
 GREETD_FIX=$LUP_BUILD/patches/demo/greetd-fix.lup
 MOMENTS=${FAULT_MOMENTS:-"pre-dump dumping post-dump pre-restore restoring pre-resume post-resume"}
-SIGNALS=${FAULT_SIGNALS:-"KILL-lup TERM-lup INT-group HUP-group KILL-lup+worker"}
+SIGNALS=${FAULT_SIGNALS:-"KILL-lup TERM-lup INT-group HUP-group KILL-lup+worker KILL+criu-fails"}
 
 # The action script: at $FAULT_MOMENT (once), the fault, then a moment for it to land;
 # "dumping" and "restoring" fire 10 and 20 ms after pre-dump and pre-restore, while criu
@@ -36,7 +37,7 @@ fault() {
 	TERM-lup) kill -TERM "$lup" ;;
 	INT-group) kill -INT -- "-$lup" ;;
 	HUP-group) kill -HUP -- "-$lup" ;;
-	KILL-lup+worker) kill -KILL "$lup" "$worker" ;;
+	KILL-lup+worker|KILL+criu-fails) kill -KILL "$lup" "$worker" ;;
 	esac
 }
 if [ -n "$delay" ]; then
@@ -45,6 +46,8 @@ if [ -n "$delay" ]; then
 fi
 fault
 sleep 0.2
+# KILL+criu-fails: the criu run fails too (this action's failure), with its lup gone.
+[ "$FAULT_SIGNAL" = KILL+criu-fails ] && exit 1
 exit 0
 EOF
 chmod +x "$T/fault.sh"
@@ -104,7 +107,7 @@ one_case() { # moment signal
 	alive "$pid" || fail "$case: process $pid LOST"
 	state=$(check_served)
 	ls /run/lup/runs/"$pid"-*.journal >/dev/null 2>&1 && fail "$case: a journal is left"
-	printf '| %-12s | %-15s | %-8s | %4s | %-8s | %-9s | 0 |\n' "$moment" "$sig" \
+	printf '| %-12s | %-16s | %-8s | %4s | %-8s | %-9s | 0 |\n' "$moment" "$sig" \
 		"$(cat "$T/step" 2>/dev/null || echo -)" "$lupst" "$state" "$recovered" >>"$T/table"
 	kill -TERM "$client"
 	wait "$client" 2>/dev/null || true
@@ -119,7 +122,7 @@ for m in $MOMENTS; do
 done
 
 note "moment x signal: the journal's step then, lup's exit status, the process afterwards, brought back by lup recover, lost"
-echo "| moment       | signal          | step     | exit | process  | recovered | lost |"
-echo "|--------------|-----------------|----------|------|----------|-----------|------|"
+echo "| moment       | signal           | step     | exit | process  | recovered | lost |"
+echo "|--------------|------------------|----------|------|----------|-----------|------|"
 cat "$T/table"
 note "PASS"
