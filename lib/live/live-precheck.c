@@ -193,6 +193,8 @@ static int check_parent(pid_t root)
 
 int lup_live_precheck(const struct lup_live_tree *t, enum lup_live_transport transport)
 {
+	int ret;
+
 	if (in_tree(t, getpid())) {
 		pr_err("process %d: this lup run (%d) is in its tree, and would stop itself; run lup "
 		       "from outside the tree", (int)t->pids[0], (int)getpid());
@@ -200,5 +202,6 @@ int lup_live_precheck(const struct lup_live_tree *t, enum lup_live_transport tra
 	}
 	if (transport != LUP_LIVE_CHECKPOINT)
 		return 0;
-	return check_parent(t->pids[0]) ?: check_ends(t);
+	ret = check_parent(t->pids[0]);		/* each reason is said */
+	return check_ends(t) ?: ret;
 }

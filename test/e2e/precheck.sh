@@ -39,13 +39,14 @@ note "a process writing into a FIFO that a process outside its tree reads"
 mkfifo "$T/fifo"
 cat "$T/fifo" >"$T/fifo.out" &
 reader=$!
-setsid bash -c 'echo $$ >"$0"; exec "$1" </dev/null >"$2" 2>&1' "$T/fifo.pid" "$PROG" "$T/fifo" &
+# Started from a subshell that exits: its parent is the test's subreaper, not this shell.
+(setsid bash -c 'echo $$ >"$0"; exec "$1" </dev/null >"$2" 2>&1' "$T/fifo.pid" "$PROG" "$T/fifo" &)
 for i in $(seq 100); do [ -s "$T/fifo.pid" ] && break; sleep 0.02; done
 pid=$(cat "$T/fifo.pid"); track "$pid"
 patch_through_pipe fifo.out pipe
 
 note "a process writing into a pipe that a process outside its tree reads"
-{ setsid bash -c 'echo $$ >"$0"; exec "$1" </dev/null 2>&1' "$T/pipe.pid" "$PROG" | cat >"$T/pipe.out"; } &
+(setsid bash -c 'echo $$ >"$0"; exec "$1" </dev/null 2>&1' "$T/pipe.pid" "$PROG" | cat >"$T/pipe.out" &)
 for i in $(seq 100); do [ -s "$T/pipe.pid" ] && break; sleep 0.02; done
 pid=$(cat "$T/pipe.pid"); track "$pid"
 reader=$(for p in $(pgrep -x cat); do
