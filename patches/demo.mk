@@ -12,7 +12,10 @@ $(DEMO_SERVER): patches/demo/greetd.c
 $(DEMO_PATCH): patches/demo/greetd-fix.c $(DEMO_SERVER) $(B)/lup-mkpatch
 	$(B)/lup-mkpatch -t $(DEMO_SERVER) -o $@ $<
 
-demo: all $(DEMO_SERVER) $(DEMO_PATCH)
-	LUP_BUILD=$(B) $(TOP)/scripts/demo.sh
+# greetd runs under a supervisor that reaps at once (test/tools/reaper, a subreaper, as
+# tini, runit or systemd are): the checkpoint transport takes only a tree whose parent
+# gets it back.
+demo: all $(DEMO_SERVER) $(DEMO_PATCH) $(B)/test/tools/reaper
+	LUP_BUILD=$(B) $(B)/test/tools/reaper $(TOP)/scripts/demo.sh
 
 .PHONY: demo

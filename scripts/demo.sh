@@ -39,16 +39,17 @@ ask() {
 for f in "$server" "$patch" "$build/lup"; do [ -e "$f" ] || die "$f is missing (run make demo)"; done
 
 say "Starting greetd, a small TCP server (patches/demo/greetd.c)"
-# As a daemon is started: descriptors 0-2 only. A pipe inherited from whatever runs the
-# demo would be an outside pipe, which the checkpoint transport rightly refuses.
-(
+# As a daemon is started: descriptors 0-2 only, its parent the supervisor (the subreaper
+# this demo runs under), not this shell. A pipe inherited from whatever runs the demo
+# would be an outside pipe, and a shell parent would see it die at a dump: the
+# checkpoint transport rightly refuses both.
+( (
 	for fd in /proc/self/fd/*; do
 		fd=${fd##*/}
 		[ "$fd" -gt 2 ] && eval "exec $fd>&-"
 	done 2>/dev/null
 	exec setsid "$server" </dev/null >"$work/greetd.out" 2>&1
-) &
-disown $!
+) & )
 for _ in $(seq 100); do grep -q listening "$work/greetd.out" && break; sleep 0.02; done
 read -r _ pid _ _ addr <"$work/greetd.out" || die "greetd did not start"
 port=${addr##*:}
