@@ -52,7 +52,11 @@ PROTOS := $(foreach d,$(PROTO_DIRS),$(wildcard lib/$d/*.proto))
 PROTO_C := $(foreach p,$(PROTOS),$(B)/proto/$(call lib_dir_of,$p)/$(basename $(notdir $p)).pb-c.c)
 PROTO_H := $(PROTO_C:.c=.h)
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard lib/$d/*.c lib/$d/*/*.c))
-LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(LIB_SRCS)) $(PROTO_C:.c=.o)
+# The patch runtime (lib/mkpatch/runtime/*.S) is linked into every patch: lup-mkpatch
+# carries its text (as C strings, lup_rt_FILE) and writes it beside the patch's sources.
+RT_SRCS := $(wildcard lib/mkpatch/runtime/*.S)
+RT_C := $(B)/gen/mkpatch/runtime-src.c
+LIB_OBJS := $(patsubst %.c,$(B)/%.o,$(LIB_SRCS)) $(PROTO_C:.c=.o) $(RT_C:.c=.o)
 LIBLUP := $(B)/liblup.a
 
 TOOL_COMMON := $(patsubst %.c,$(B)/%.o,$(filter-out imgtool/lup.c imgtool/lup-%.c,$(wildcard imgtool/*.c)))
@@ -83,6 +87,16 @@ $(B)/%.o: %.c $(PROTO_H) | $(INC_STAMP)
 
 $(B)/proto/%.o: $(B)/proto/%.c
 	$(CC) $(CFLAGS) $(LUP_CFLAGS) -c -o $@ $<
+
+$(RT_C): $(RT_SRCS) Makefile
+	@mkdir -p $(dir $@)
+	@{ for f in $(RT_SRCS); do \
+		echo "const char lup_rt_$$(basename $$f .S | tr - _)[] ="; \
+		sed 's/\\/\\\\/g; s/"/\\"/g; s/^/\t"/; s/$$/\\n"/' $$f; echo ";"; \
+	done; } >$@
+
+$(RT_C:.c=.o): $(RT_C)
+	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(LIBLUP): $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^

@@ -139,9 +139,11 @@ static int ifunc_addr(struct lup_bind *b, size_t m, const struct lup_elf *e, con
 
 /*
  * First definition in link-map order, as the dynamic linker binds: of the version the
- * patch was linked against (NULL: the default version).
+ * patch was linked against (NULL: the default version); a weak reference that nothing
+ * defines is 0, as the dynamic linker makes it.
  */
-static int library_sym(struct lup_bind *b, const char *name, const char *version, uint64_t *addr)
+static int library_sym(struct lup_bind *b, const char *name, const char *version, bool weak,
+		       uint64_t *addr)
 {
 	const struct lup_sym *s;
 	struct lup_elf *e;
@@ -154,6 +156,11 @@ static int library_sym(struct lup_bind *b, const char *name, const char *version
 		if (s->type == STT_GNU_IFUNC)
 			return ifunc_addr(b, i, e, name, s->value, addr);
 		*addr = b->lm.m[i].addr + s->value;
+		return 0;
+	}
+	if (weak) {
+		pr_debug("%s: weak symbol %s: in none of the loaded libraries: 0", b->v->who, name);
+		*addr = 0;
 		return 0;
 	}
 	pr_err("%s: symbol %s%s%s is defined by none of the loaded libraries", b->v->who, name,
@@ -182,7 +189,7 @@ static int target_sym(struct lup_bind *b, const LupSymbol *s, const struct lup_t
 
 	if (!lup_elf_find_dynsym(t->elf, s->name, &ds) && ds->value == s->value &&
 	    ds->type != STT_TLS)
-		return library_sym(b, s->name, NULL, addr);
+		return library_sym(b, s->name, NULL, false, addr);
 	if (!lup_elf_find_sym(t->elf, s->name, NULL, &ds) && ds->value == s->value &&
 	    ds->type == STT_GNU_IFUNC) {
 		/* the target's own IFUNC (a static executable's memcpy) */
@@ -204,7 +211,7 @@ static int sym_addr(struct lup_bind *b, const LupSymbol *s, const struct lup_tar
 		*addr = base + s->value;
 		return 0;
 	default:
-		return library_sym(b, s->name, s->version, addr);
+		return library_sym(b, s->name, s->version, s->weak, addr);
 	}
 }
 

@@ -10,6 +10,7 @@
 #include "util/log.h"
 #include "core/patch.h"
 #include "core/record.h"
+#include "core/unwind.h"
 
 #define PAGE 4096ul
 #define MAX_BUILD_ID 64
@@ -43,6 +44,8 @@ static int check_header(const LupPatch *p, const char *path)
 	for (size_t i = 0; i < p->n_expects; i++)
 		if (!lup_patch_printable(p->expects[i], MAX_ID) || !strcmp(p->expects[i], p->id))
 			return bad(path, "expects %zu: empty, too long, not printable or the patch itself", i);
+	if (p->has_unwind && (p->unwind % 8 || p->unwind > p->image_size - LUP_UNWIND_SIZE))
+		return bad(path, "unwind %#lx not aligned or outside the image", (unsigned long)p->unwind);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
 
 #include "arch/x86/arch.h"
 #include "core/record.h"
+#include "core/unwind.h"
 #include "core/place.h"
 #include "core/view.h"
 #include "util/err.h"
@@ -90,6 +91,8 @@ int lup_record_new(const LupPatch *p, uint64_t seq, uint64_t self, uint64_t imag
 	r->self_size = lup_record_vma_size(p);
 	r->image_addr = image_addr;
 	r->image_size = p->image_size;
+	r->has_unwind = p->has_unwind;
+	r->unwind = image_addr + p->unwind;
 	r->funcs = calloc(p->n_funcs ? p->n_funcs : 1, sizeof(*r->funcs));
 	ret = !r->id || !r->target_name || !r->funcs ? -ENOMEM :
 	      copy_bytes(&r->target_build_id, p->target_build_id.data, p->target_build_id.len);
@@ -206,6 +209,9 @@ static int check_ranges(struct lup_view *s, const LupRecord *r)
 			   r->image_addr, r->image_size);
 	if (r->self < r->image_addr + r->image_size && r->image_addr < r->self + r->self_size)
 		return bad(s, at, "record overlaps the patch image");
+	if (r->has_unwind && (r->unwind % 8 || r->unwind < r->image_addr ||
+			      r->unwind - r->image_addr > r->image_size - LUP_UNWIND_SIZE))
+		return bad(s, at, "unwinder data %#" PRIx64 " outside the patch image", r->unwind);
 	return 0;
 }
 

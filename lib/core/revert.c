@@ -1,14 +1,61 @@
 /*
  * Reverting patches in one process, over its view: the revert-order rule on its records
  * (lib/core/revert-chain.c), the stack check over the code being removed, then the plan:
- * the restored entries, the spliced records, the patches' mappings taken away.
+ * the restored entries, the spliced records, what the patch registered with the
+ * process's unwinders emptied, the patches' mappings taken away.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "core/ops.h"
 #include "core/stack-check.h"
+#include "core/unwind.h"
 #include "core/view.h"
+#include "util/err.h"
+#include "util/log.h"
+
+static int write_word(struct lup_op *op, uint64_t addr, uint64_t val)
+{
+	return lup_plan_add_write_copy(&op->plan, addr, &val, sizeof(val));
+}
+
+/*
+ * The page in which the patch's runtime registered it (lib/mkpatch/runtime/begin.S)
+ * stays, since libgcc and libunwind keep pointers into it, and is made empty: libgcc's
+ * object gets no address (pc_begin all ones, so no pc falls in it) and, not yet sorted,
+ * an empty FDE list (the zero word); libunwind's entry covers no address. No code of the
+ * process runs for it, so the images of a checkpoint are reverted the same way.
+ */
+static int empty_registration(struct lup_op *op, const LupRecord *r)
+{
+	uint64_t page = 0, flags = 0, base;
+	const struct lup_view_map *m;
+	int ret;
+
+	if (!r->has_unwind || lup_view_read(op->v, r->unwind + LUP_UNWIND_PAGE, &page, sizeof(page)))
+		return 0;
+	if (!page)
+		return 0;	/* never entered: nothing registered */
+	m = lup_view_find(op->v, page);
+	if (page % LUP_UNWIND_PAGE_SIZE || !m || !m->anon || !(m->prot & PROT_WRITE) ||
+	    m->end - page < LUP_UNWIND_PAGE_SIZE ||
+	    lup_view_read(op->v, page + LUP_UNWIND_OBJ_FLAGS, &flags, sizeof(flags))) {
+		pr_err("%s: patch %s: its unwinder registration page %#" PRIx64 " is not a page of "
+		       "its own: not reverted", op->v->who, r->id, page);
+		return -LUP_ENOTAPPLIC;
+	}
+	base = page + LUP_UNWIND_OBJECT;
+	ret = write_word(op, base + LUP_UNWIND_OBJ_PC_BEGIN, UINT64_MAX);
+	if (!ret && !(flags & 1))
+		ret = write_word(op, base + LUP_UNWIND_OBJ_SINGLE, page + LUP_UNWIND_ZERO);
+	if (!ret)
+		ret = write_word(op, page + LUP_UNWIND_DYN_INFO + LUP_UNWIND_DYN_START, 0);
+	if (!ret)
+		ret = write_word(op, page + LUP_UNWIND_DYN_INFO + LUP_UNWIND_DYN_END, 0);
+	return ret;
+}
 
 static int plan_revert(struct lup_op *op)
 {
@@ -30,6 +77,8 @@ static int plan_revert(struct lup_op *op)
 			ret = lup_plan_add_write(&op->plan, c->rs.r[i]->self, buf,
 						 c->rs.r[i]->self_size);
 	}
+	for (i = 0; !ret && i < c->gone.nr; i++)
+		ret = empty_registration(op, c->gone.r[i]);
 	for (i = 0; !ret && i < c->nr_unmap; i++)
 		ret = lup_plan_add_unmap(&op->plan, c->unmap[i].start, c->unmap[i].end);
 	return ret;

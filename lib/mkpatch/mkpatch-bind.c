@@ -109,9 +109,10 @@ static const LupFunc *replaced_func(struct lup_mkpatch *m, const GElf_Sym *s)
 	return NULL;
 }
 
-static int bind_undefined(struct lup_mkpatch *m, const char *name, bool tls, const char *version,
-			  uint32_t *index)
+static int bind_undefined(struct lup_mkpatch *m, const char *name, const GElf_Sym *s,
+			  const char *version, uint32_t *index)
 {
+	bool tls = GELF_ST_TYPE(s->st_info) == STT_TLS, weak = GELF_ST_BIND(s->st_info) == STB_WEAK;
 	const struct lup_sym *t;
 	void *it = NULL;
 	int ret = lup_mkpatch_find_target(m, name, &t);
@@ -121,18 +122,20 @@ static int bind_undefined(struct lup_mkpatch *m, const char *name, bool tls, con
 				  index);
 	if (ret != -ENOENT)
 		return ret;
-	if (m->target_static) {
+	if (m->target_static && !weak) {
 		pr_err("%s: undefined symbol %s: not in the target, which uses no libraries",
 		       lup_elf_path(m->target), name);
 		return -LUP_EBADPATCH;
 	}
 	/* Checked once per name: relocations share their symbols. */
-	if (!m->o->no_library_check && !lup_hashmap_next(m->sym_index, name, &it)) {
+	if (!weak && !m->o->no_library_check && !lup_hashmap_next(m->sym_index, name, &it)) {
 		ret = lup_mkpatch_check_library(m, name);
 		if (ret)
 			return ret;
 	}
 	ret = add_symbol(m, name, LUP_SYM_SCOPE__LUP_SYM_LIBRARY, 0, tls, index);
+	if (!ret && weak)
+		m->p->symbols[*index]->has_weak = m->p->symbols[*index]->weak = true;
 	if (!ret && version && !m->p->symbols[*index]->version &&
 	    !(m->p->symbols[*index]->version = strdup(version)))
 		ret = -ENOMEM;
@@ -146,7 +149,7 @@ int lup_mkpatch_bind(struct lup_mkpatch *m, const char *name, const GElf_Sym *s,
 	const LupFunc *f;
 
 	if (s->st_shndx == SHN_UNDEF)
-		return bind_undefined(m, name, GELF_ST_TYPE(s->st_info) == STT_TLS, version, index);
+		return bind_undefined(m, name, s, version, index);
 	/* a weak (COMDAT) copy of the patch: the target's one, when it has one, is the one */
 	if (GELF_ST_BIND(s->st_info) == STB_WEAK && !lup_elf_find_sym(m->target, name, NULL, &t) &&
 	    t->bind != STB_LOCAL && t->type == GELF_ST_TYPE(s->st_info))

@@ -18,9 +18,13 @@
 
 extern char **environ;
 
-/* Position independent, TLS by offset from the thread pointer, calls through the GOT. */
+/*
+ * Position independent, TLS by offset from the thread pointer, calls through the GOT;
+ * every function calls __fentry__ first: the runtime's registration of the patch with
+ * the process's unwinders (runtime/begin.S).
+ */
 static const char *const compile_flags[] = {
-	"-fPIC", "-O2", "-ftls-model=initial-exec", "-fno-plt",
+	"-fPIC", "-O2", "-ftls-model=initial-exec", "-fno-plt", "-pg", "-mfentry",
 };
 /* One shared object, no startup files, bound now, code and data in separate pages. */
 static const char *const link_flags[] = {
@@ -35,11 +39,20 @@ static const char *const link_libs[] = { "-Wl,--as-needed", "-l:libc.so.6" };
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* argv of the compiler: the words of cc, fixed flags, user flags, -o so, sources. */
-static char **compiler_argv(const struct lup_mkpatch_opts *o, char *cc_words, const char *so)
+/* The runtime's sources (lib/mkpatch/runtime/, as text: the build makes them C strings). */
+extern const char lup_rt_begin[], lup_rt_end[];
+#define RT_BEGIN "lup-rt-begin.S"
+#define RT_END "lup-rt-end.S"
+
+/*
+ * argv of the compiler: the words of cc, fixed flags, user flags, -o so, the runtime's
+ * beginning, sources, its end (rt: their paths).
+ */
+static char **compiler_argv(const struct lup_mkpatch_opts *o, char *cc_words, const char *so,
+			    char *const rt[2])
 {
 	size_t max = strlen(cc_words) / 2 + 1 + ARRAY_SIZE(compile_flags) + ARRAY_SIZE(link_flags) +
-		     o->nr_cflags + 2 + o->nr_srcs + ARRAY_SIZE(link_libs) + 1, n = 0;
+		     o->nr_cflags + 2 + 2 + o->nr_srcs + ARRAY_SIZE(link_libs) + 1, n = 0;
 	char **argv = calloc(max, sizeof(*argv)), *save = NULL;
 
 	if (!argv)
@@ -54,8 +67,10 @@ static char **compiler_argv(const struct lup_mkpatch_opts *o, char *cc_words, co
 		argv[n++] = o->cflags[i];
 	argv[n++] = "-o";
 	argv[n++] = (char *)so;
+	argv[n++] = rt[0];
 	for (size_t i = 0; i < o->nr_srcs; i++)
 		argv[n++] = o->srcs[i];
+	argv[n++] = rt[1];
 	for (size_t i = 0; i < ARRAY_SIZE(link_libs); i++)
 		argv[n++] = (char *)link_libs[i];
 	return argv;
@@ -130,14 +145,14 @@ static int wait_compiler(const char *cc, pid_t pid, const char *output)
 	return -LUP_EBADPATCH;
 }
 
-static int run_compiler(const struct lup_mkpatch_opts *o, const char *so)
+static int run_compiler(const struct lup_mkpatch_opts *o, const char *so, char *const rt[2])
 {
 	char *words = strdup(o->cc && *o->cc ? o->cc : "gcc"), **argv = NULL, *output;
 	int ret = -ENOMEM, fd;
 	pid_t pid;
 
 	if (words)
-		argv = compiler_argv(o, words, so);
+		argv = compiler_argv(o, words, so, rt);
 	if (!argv || !argv[0]) {
 		pr_err("%s: no compiler command", o->cc ? o->cc : "");
 		ret = argv ? -EINVAL : ret;
@@ -157,9 +172,36 @@ out:
 	return ret;
 }
 
+static int write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "wxe");
+	int ret = 0;
+
+	if (!f || fputs(text, f) < 0)
+		ret = -errno;
+	if (f && fclose(f) && !ret)
+		ret = -errno;
+	if (ret)
+		pr_err("%s: %s", path, strerror(-ret));
+	return ret;
+}
+
+/* The runtime's two files in dir (their paths in rt, malloc'ed, also on failure). */
+static int write_runtime(const char *dir, char *rt[2])
+{
+	if (asprintf(&rt[0], "%s/" RT_BEGIN, dir) < 0)
+		rt[0] = NULL;
+	if (asprintf(&rt[1], "%s/" RT_END, dir) < 0)
+		rt[1] = NULL;
+	if (!rt[0] || !rt[1])
+		return -ENOMEM;
+	return write_file(rt[0], lup_rt_begin) ?: write_file(rt[1], lup_rt_end);
+}
+
 int lup_mkpatch_build_so(const struct lup_mkpatch_opts *o, char **dir, char **so_path)
 {
 	const char *tmp = getenv("TMPDIR");
+	char *rt[2] = { NULL, NULL };
 	int ret;
 
 	*so_path = NULL;
@@ -176,7 +218,12 @@ int lup_mkpatch_build_so(const struct lup_mkpatch_opts *o, char **dir, char **so
 		*so_path = NULL;
 		return -ENOMEM;
 	}
-	return run_compiler(o, *so_path);
+	ret = write_runtime(*dir, rt);
+	if (!ret)
+		ret = run_compiler(o, *so_path, rt);
+	free(rt[0]);
+	free(rt[1]);
+	return ret;
 }
 
 void lup_mkpatch_remove_dir(char *dir)

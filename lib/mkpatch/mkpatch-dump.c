@@ -64,7 +64,7 @@ void lup_patch_dump(const LupPatch *p, FILE *f)
 			fprintf(f, " 0x%" PRIx64, s->value);
 		if (s->version)
 			fprintf(f, " version %s", s->version);
-		fprintf(f, "%s\n", s->has_tls && s->tls ? " tls" : "");
+		fprintf(f, "%s%s\n", s->has_tls && s->tls ? " tls" : "", s->has_weak && s->weak ? " weak" : "");
 	}
 	for (size_t i = 0; i < p->n_relocs; i++) {
 		const LupReloc *r = p->relocs[i];

@@ -40,6 +40,8 @@ int lup_mkpatch_segments(struct lup_mkpatch *m);
 int lup_mkpatch_defs(struct lup_mkpatch *m);
 /* mkpatch-reloc.c: the dynamic relocations, their symbols bound through lup_mkpatch_bind. */
 int lup_mkpatch_relocs(struct lup_mkpatch *m);
+/* mkpatch-unwind.c: the runtime's registration data, lup_patch.unwind and its addresses. */
+int lup_mkpatch_unwind(struct lup_mkpatch *m);
 
 /* mkpatch-clones.c: -LUP_EBADPATCH (reported) when clones of the function would bypass it. */
 int lup_mkpatch_check_clones(struct lup_mkpatch *m, const char *asm_name);

@@ -185,6 +185,8 @@ static int build(struct lup_mkpatch *m, char **dir)
 		ret = lup_mkpatch_defs(m);
 	if (!ret)
 		ret = lup_mkpatch_relocs(m);
+	if (!ret)
+		ret = lup_mkpatch_unwind(m);
 	return ret;
 }
 
