@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/list.h"
@@ -36,6 +37,7 @@ struct cmdline {
 	const char *checkpoint_only;	/* the first option given that only --checkpoint uses */
 	char *plugin_dir_abs;		/* lup.so's directory, absolute (criu changes its own) */
 	char *trusted_keys;		/* --trusted-keys, absolute */
+	char *gdb_dir;			/* list --gdb DIR, absolute */
 	struct lup_patch_bytes *patch_bytes;	/* each patch file as read and checked */
 };
 
@@ -44,7 +46,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: lup patch -p PATCH [-p PATCH ...] [options] PID [-- CRIU_OPTIONS...]\n"
 		"       lup revert --id ID | --all [options] PID [-- CRIU_OPTIONS...]\n"
-		"       lup list [--json] PID\n"
+		"       lup list [--json | --gdb DIR] PID\n"
 		"       lup recover PID | --all\n"
 		"patch and revert change the running process tree rooted at PID: in place by\n"
 		"default (each process stopped for a moment, written into, resumed), or with\n"
@@ -59,6 +61,8 @@ static void usage(FILE *f)
 		"      --max-wait SECS   total wait between tries (default %d)\n"
 		"      --wait SECS       wait for another lup run on the tree (default: refuse)\n"
 		"      --json            the result and step times (list: the patches) as JSON\n"
+		"      --gdb DIR         list: each patch as an ELF file in DIR, and the gdb\n"
+		"                        commands that load them: gdb -p PID -x <(lup list --gdb DIR PID)\n"
 		"      --trusted-keys DIR  public keys of the patch signers (default:\n"
 		"                        $LUP_TRUSTED_KEYS, else " LUP_TRUST_DEFAULT_DIR ")\n"
 		"      --checkpoint      through CRIU: dump, rewrite the images, restore\n"
@@ -103,7 +107,7 @@ static bool add_patch_path(struct cmdline *c, const char *path)
 
 enum {
 	OPT_CRIU = 256, OPT_PLUGIN_DIR, OPT_IMAGES, OPT_KEEP, OPT_TRIES, OPT_MAX_WAIT, OPT_TIMEOUT,
-	OPT_JSON, OPT_ID, OPT_ALL, OPT_CHECKPOINT, OPT_TRUSTED_KEYS, OPT_WAIT,
+	OPT_JSON, OPT_ID, OPT_ALL, OPT_CHECKPOINT, OPT_TRUSTED_KEYS, OPT_WAIT, OPT_GDB,
 };
 
 static const struct option long_opts[] = {
@@ -116,6 +120,7 @@ static const struct option long_opts[] = {
 	{ "max-wait", required_argument, NULL, OPT_MAX_WAIT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "id", required_argument, NULL, OPT_ID },
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "checkpoint", no_argument, NULL, OPT_CHECKPOINT },
@@ -179,6 +184,10 @@ static int parse_opt(struct cmdline *c, int opt, const char *arg)
 	case OPT_JSON:
 		c->json = true;
 		return 0;
+	case OPT_GDB:
+		free(c->gdb_dir);
+		c->gdb_dir = lup_abs_path(arg);
+		return c->gdb_dir ? 0 : LUP_EXIT_FAIL;
 	case OPT_ID:
 		c->live.revert_id = arg;
 		return 0;
@@ -213,6 +222,8 @@ static const char *check_cmdline(const struct cmdline *c, int nr_args)
 		return nr_args != !c->all ? "give either PID or --all" : NULL;
 	if (nr_args != 1)
 		return "one PID expected";
+	if (c->gdb_dir && (strcmp(c->cmd, "list") || c->json))
+		return "--gdb is for lup list, without --json";
 	if (patch != !!c->nr_patch_paths)
 		return patch ? "no patch given (-p PATCH)" : "-p is for lup patch";
 	if (revert && !c->live.revert_id == !c->all)
@@ -363,6 +374,15 @@ static int recover(void *arg)
 	return lup_exit_report("lup", lup_recover(c->all ? 0 : c->live.pid, false));
 }
 
+/* list --gdb's directory, made if missing. */
+static int make_dir(const char *dir)
+{
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+		return 0;
+	pr_err("%s: cannot create: %s", dir, strerror(errno));
+	return -errno;
+}
+
 static bool is_cmd(const char *s)
 {
 	return !strcmp(s, "patch") || !strcmp(s, "revert") || !strcmp(s, "list") ||
@@ -375,6 +395,9 @@ static int run(struct cmdline *c)
 	LupPatch **patches = NULL;
 	int ret;
 
+	if (!strcmp(c->cmd, "list") && c->gdb_dir)
+		return lup_exit_report("lup", make_dir(c->gdb_dir) ?:
+					      lup_list_gdb(c->live.pid, c->gdb_dir, stdout));
 	if (!strcmp(c->cmd, "list"))
 		return lup_exit_report("lup", lup_list_live(c->live.pid, c->json ? LUP_LIST_JSON :
 								    LUP_LIST_TEXT, stdout));
@@ -416,5 +439,6 @@ int main(int argc, char **argv)
 	free(c.patch_paths);
 	free(c.plugin_dir_abs);
 	free(c.trusted_keys);
+	free(c.gdb_dir);
 	return ret;
 }

@@ -107,6 +107,12 @@ int lup_recover(pid_t pid, bool quiet);
 
 /* lup list: the patches applied to live process pid and its descendants. */
 int lup_list_live(pid_t pid, enum lup_list_format fmt, FILE *out);
+/*
+ * lup list --gdb DIR: each patch applied to pid and its descendants as an ELF file in
+ * dir (code, unwind tables, replaced functions' names, from the process's memory), and
+ * on out the gdb commands that load them (gdb -p PID -x <(lup list --gdb DIR PID)).
+ */
+int lup_list_gdb(pid_t pid, const char *dir, FILE *out);
 
 /* Step times on one line per round, for people (stderr). */
 void lup_live_print_times(FILE *f, const struct lup_live_result *res);

@@ -6,8 +6,9 @@
 # With libunwind carrying the exceptions (the program links it) and with libgcc's
 # unwinder; in place, through a checkpoint, after a checkpoint and restore of a process
 # patched in place (what a migration does), after a revert (what the process registered
-# is emptied, exceptions go on), and when patched again. Each step checks that the
-# process runs on: same PID and threads, its counter continuing.
+# is emptied, exceptions go on), and when patched again. gdb, given what `lup list --gdb`
+# writes, unwinds from a breakpoint through the patch to main, also after the restore.
+# Each step checks that the process runs on: same PID and threads, its counter continuing.
 source "$(dirname "$0")/../lib.sh"
 
 SRC=$LUP_TOP/test/e2e/unwind
@@ -40,6 +41,18 @@ check_original() { # pid what
 	check_alive "$1" "$2"
 }
 
+# gdb stopped in cb, called by the patched visit: its backtrace names visit and reaches
+# main, with no frame between them (without lup's file, gdb shows a bogus one there).
+check_gdb() { # pid what
+	lup list --gdb "$T/gdb" "$1" >"$T/lup.gdb" || fail "$2: lup list --gdb failed"
+	timeout 60 gdb -p "$1" -batch -x "$T/lup.gdb" -ex "break cb" -ex continue -ex bt \
+		>"$T/gdb.out" 2>&1 || true
+	grep '^#' "$T/gdb.out" | sed 's/^/  gdb | /'
+	grep -A1 '^#1 .* in visit(' "$T/gdb.out" | grep -q '^#2 .* in main ()' ||
+		fail "$2: gdb's backtrace does not go from the patch's visit to main"
+	check_alive "$1" "$2 (after gdb)"
+}
+
 check_alive() { # pid what
 	alive "$1" || fail "$2: the process is gone"
 	awk '$1 != prev + 1 && NR > 1 { bad = 1 } { prev = $1 } END { exit bad }' "$T/out.$1" ||
@@ -59,11 +72,13 @@ for unwinder in libunwind libgcc; do
 	lup patch -p "$T/fix.lup" "$pid" 2>/dev/null || fail "in place: not patched"
 	check_patched "$pid" "in place"
 	[ "$(tids "$pid")" = "$tids_before" ] || fail "in place: thread ids changed"
+	check_gdb "$pid" "in place"
 
 	note "$unwinder: checkpointed and restored as it is (a migration): the registration is in its memory"
 	criu_dump "$pid" "$T/mig.$unwinder"
 	criu_restore "$T/mig.$unwinder"
 	check_patched "$pid" "after the restore"
+	check_gdb "$pid" "after the restore"
 
 	note "$unwinder: reverted: what the process registered is emptied, exceptions go on"
 	lup revert --id fix "$pid" 2>/dev/null || fail "not reverted"

@@ -6,7 +6,7 @@ FUZZ_FLAGS := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefine
 FUZZ_SRCS := $(wildcard test/fuzz/fuzz-*.c)
 FUZZERS := $(patsubst test/fuzz/%.c,$(B)/test/fuzz/%,$(FUZZ_SRCS))
 FUZZ_LIB_OBJS := $(patsubst %.c,$(B)/fuzz-obj/%.o,$(LIB_SRCS)) \
-	$(patsubst $(B)/proto/%.c,$(B)/fuzz-obj/proto/%.o,$(PROTO_C))
+	$(patsubst $(B)/proto/%.c,$(B)/fuzz-obj/proto/%.o,$(PROTO_C)) $(RT_C:.c=.o)
 CHECK_DEPS += $(FUZZERS)
 
 $(B)/fuzz-obj/proto/%.o: $(B)/proto/%.c
