@@ -109,6 +109,11 @@ static const LupFunc *replaced_func(struct lup_mkpatch *m, const GElf_Sym *s)
 	return NULL;
 }
 
+bool lup_mkpatch_is_comdat(const GElf_Sym *s)
+{
+	return GELF_ST_BIND(s->st_info) == STB_WEAK || GELF_ST_BIND(s->st_info) == STB_GNU_UNIQUE;
+}
+
 static int bind_undefined(struct lup_mkpatch *m, const char *name, const GElf_Sym *s,
 			  const char *version, uint32_t *index)
 {
@@ -150,8 +155,8 @@ int lup_mkpatch_bind(struct lup_mkpatch *m, const char *name, const GElf_Sym *s,
 
 	if (s->st_shndx == SHN_UNDEF)
 		return bind_undefined(m, name, s, version, index);
-	/* a weak (COMDAT) copy of the patch: the target's one, when it has one, is the one */
-	if (GELF_ST_BIND(s->st_info) == STB_WEAK && !lup_elf_find_sym(m->target, name, NULL, &t) &&
+	/* a weak (COMDAT) or unique copy of the patch: the target's one, when it has one */
+	if (lup_mkpatch_is_comdat(s) && !lup_elf_find_sym(m->target, name, NULL, &t) &&
 	    t->bind != STB_LOCAL && t->type == GELF_ST_TYPE(s->st_info))
 		return add_symbol(m, name, LUP_SYM_SCOPE__LUP_SYM_TARGET, t->value, false, index);
 	f = replaced_func(m, s);

@@ -122,10 +122,11 @@ static int check_def(struct lup_mkpatch *m, const char *name, const GElf_Sym *s)
 	}
 	/*
 	 * Weak definitions are what C++ emits for every template instantiation and inline
-	 * function it uses (COMDAT): the patch's copies replace nothing, and bind to the
-	 * target's copy where it has one (lup_mkpatch_bind).
+	 * function it uses (COMDAT), unique ones for the static variables of those: the
+	 * patch's copies replace nothing, and bind to the target's copy where it has one
+	 * (lup_mkpatch_bind).
 	 */
-	if (GELF_ST_BIND(s->st_info) == STB_LOCAL || GELF_ST_BIND(s->st_info) == STB_WEAK)
+	if (GELF_ST_BIND(s->st_info) == STB_LOCAL || lup_mkpatch_is_comdat(s))
 		return 0;
 	if (type == STT_FUNC)
 		return check_func(m, name, s);

@@ -67,6 +67,11 @@ int lup_mkpatch_split_name(const char *asm_name, char **name, const char **file)
 int lup_mkpatch_find_target(struct lup_mkpatch *m, const char *asm_name, const struct lup_sym **out);
 /* Index in m->p->symbols of the symbol a relocation of the shared object refers to. */
 /* version: what the linked patch needs of a library's name (GLIBC_2.3), or NULL. */
+/*
+ * A definition of which the program has one copy whatever defines it: weak (COMDAT:
+ * template instantiations, inline functions) or unique (their static variables).
+ */
+bool lup_mkpatch_is_comdat(const GElf_Sym *s);
 int lup_mkpatch_bind(struct lup_mkpatch *m, const char *name, const GElf_Sym *s,
 		     const char *version, uint32_t *index);
 

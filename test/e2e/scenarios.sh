@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Scenario matrix: test/scenarios/fix.c patched into PIE, non-PIE, static and
-# shared-library targets, each with 1 thread (by hand through a checkpoint) and with 4
+# shared-library targets and a C++ PIE (with fix-cxx.cc: a member function, a virtual
+# override, exceptions, std::string and containers in the patch), each with 1 thread (by hand through a checkpoint) and with 4
 # threads under SIGUSR1 (lup patch in place, and lup patch --checkpoint);
 # asserts every scenario check of the patched code and that the process state survived,
 # then prints a table scenario x target -> PASS/FAIL/n/a. Among the scenarios: calls of
@@ -10,13 +11,13 @@
 
 S=$LUP_BUILD/test/scenarios
 FIX=$LUP_TOP/test/scenarios/fix.c
-VARIANTS=(pie nopie static shlib)
+VARIANTS=(pie nopie static shlib cxx)
 # Runs: 0 (1 thread, by hand), 4 (4 threads, in place), 4c (4 threads, --checkpoint).
 WORKERS=(0 4 4c)
 # The bits of enum scn_check (test/scenarios/scenario.h), in order.
 CHECKS=(call-global call-static call-libc call-shlib call-new var-global var-static-twin
 	var-rodata var-tls var-new fnptr-global fnptr-static fnptr-self call-ifunc call-versioned
-	var-lib-tls)
+	var-lib-tls cxx-member cxx-virtual cxx-exception cxx-string cxx-container)
 STATE=(patch-applied runs-v2 counter-continues same-pid same-tids signals-continue)
 declare -A cell	# "$row $case" -> PASS | FAIL | n/a; a case is "variant/1t", "variant/4t", "variant/4t-ck"
 failed=0
@@ -49,7 +50,8 @@ wait_lines() { # out re n
 # A static executable has no shared library (the helper is linked in); signals are sent
 # in the 4-thread runs only.
 not_applicable() { # row case
-	[[ $1 == call-shlib && $2 == static/* ]] || [[ $1 == signals-continue && $2 == */1t ]]
+	[[ $1 == call-shlib && $2 == static/* ]] || [[ $1 == signals-continue && $2 == */1t ]] ||
+		[[ $1 == cxx-* && $2 != cxx/* ]]
 }
 
 record() { # row case ok(0/1) [why]
@@ -164,7 +166,8 @@ run_case() { # variant run patch
 
 for v in "${VARIANTS[@]}"; do
 	patch=$T/$v.lup
-	if ! lup-mkpatch -t "$(target_elf "$v")" -o "$patch" "$FIX" -- -I"$LUP_TOP/test/scenarios" \
+	srcs=("$FIX"); [ "$v" = cxx ] && srcs+=("$LUP_TOP/test/scenarios/fix-cxx.cc")
+	if ! lup-mkpatch -t "$(target_elf "$v")" -o "$patch" "${srcs[@]}" -- -I"$LUP_TOP/test/scenarios" \
 		-I"$LUP_TOP/lib/core" >"$T/mkpatch.$v.log" 2>&1; then
 		sed 's/^/    lup-mkpatch: /' "$T/mkpatch.$v.log" >&2
 		for w in "${WORKERS[@]}"; do fail_rows "$(case_name "$v" "$w")" "lup-mkpatch failed"; done
@@ -190,6 +193,7 @@ echo "1t: the main thread alone, patched by hand (criu dump, lup-rewrite, criu r
 echo "4t: 4 threads calling scn_step under SIGUSR1, patched with lup patch (in place);"
 echo "4t-ck: the same with lup patch --checkpoint."
 echo "n/a: call-shlib in a static executable (no shared library: the helper is linked in);"
-echo "     signals-continue with 1 thread (signals are sent in the 4-thread runs)"
+echo "     signals-continue with 1 thread (signals are sent in the 4-thread runs);"
+echo "     cxx-* in the C targets"
 [ $failed = 0 ] || fail "some scenarios failed (see the table)"
 echo "PASS: every scenario on every target"

@@ -100,6 +100,9 @@ static long check_vars(const struct scn_ctx *c)
 		strcmp(new_text, "version 2") == 0 ? SCN_VAR_NEW : 0);
 }
 
+/* The C++ scenarios, where the target has them (scn-cxx): a weak reference, 0 elsewhere. */
+extern long scn_cxx_checks(long x) __attribute__((weak));
+
 /* Addresses taken here must be the ones the target's unchanged code uses. */
 static long check_fnptrs(void)
 {
@@ -110,7 +113,8 @@ static long check_fnptrs(void)
 
 SCN_FN long scn_step(struct scn_ctx *c)
 {
-	c->checks = check_calls(c->calls) | check_vars(c) | check_fnptrs();
+	c->checks = check_calls(c->calls) | check_vars(c) | check_fnptrs() |
+		    (scn_cxx_checks ? scn_cxx_checks(c->calls) : 0);
 	return c->checks;
 }
 

@@ -4,6 +4,10 @@
 
 #define SCN_FN __attribute__((noinline, noipa))
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 /*
  * One bit per scenario, set by the patched scn_step() when that scenario works; the
  * test prints a row per bit (test/e2e/scenarios.sh keeps the names in this order).
@@ -25,7 +29,13 @@ enum scn_check {
 	SCN_CALL_IFUNC = 1 << 13,	/* calls libc functions chosen at run time (IFUNCs) */
 	SCN_CALL_VERSIONED = 1 << 14,	/* calls a libc name with several versions */
 	SCN_VAR_LIB_TLS = 1 << 15,	/* a thread-local variable of another library */
-	SCN_NR_CHECKS = 16,
+	/* C++, in scn-cxx only (scenario-cxx.h) */
+	SCN_CXX_MEMBER = 1 << 16,	/* a member function */
+	SCN_CXX_VIRTUAL = 1 << 17,	/* a virtual override, called through the base */
+	SCN_CXX_EXCEPTION = 1 << 18,	/* thrown and caught in the patch; thrown to the target */
+	SCN_CXX_STRING = 1 << 19,	/* std::string in the patch */
+	SCN_CXX_CONTAINER = 1 << 20,	/* std::vector, std::map and an algorithm in the patch */
+	SCN_NR_CHECKS = 21,
 };
 
 /* One per thread that calls scn_step(). */
@@ -62,5 +72,12 @@ long *scn_helper_tls_addr(void);
 #define SCN_HELPER_FN(x) ((x) * 7 + 3)
 #define SCN_TABLE_5 0x5eed5
 #define SCN_TWIN_OTHER 222000
+
+/* cxx.cc, in scn-cxx only: the C++ scenarios' bits, as version 2 answers them. */
+long scn_cxx_checks(long x);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
