@@ -215,41 +215,69 @@ static int sym_addr(struct lup_bind *b, const LupSymbol *s, const struct lup_tar
 	}
 }
 
-/* A library's thread-local variable: its first definition in link-map order. */
-static int library_tpoff(struct lup_bind *b, const LupSymbol *s, int64_t *tpoff)
+/*
+ * The module that defines thread-local s and its offset in that module's block: a
+ * library's variable is its first definition in link-map order.
+ */
+static int tls_symbol(struct lup_bind *b, const LupSymbol *s, const struct lup_target *t,
+		      size_t *mod, uint64_t *value)
 {
 	const struct lup_sym *ds;
 	struct lup_elf *e;
+	long m;
 
-	for (size_t i = 0; i < b->lm.nr; i++)
-		if (!lup_bind_module_elf(b, i, &e) &&
-		    !lup_elf_find_dynsym_version(e, s->name, s->version, &ds) && ds->type == STT_TLS)
-			return lup_tls_tpoff(b, i, ds->value, tpoff);
-	pr_err("%s: thread-local symbol %s is defined by none of the loaded libraries", b->v->who,
-	       s->name);
-	return -LUP_ENOTAPPLIC;
-}
-
-static int tls_tpoff(struct lup_bind *b, const LupSymbol *s, const struct lup_target *t,
-		     int64_t *tpoff)
-{
-	long mod = target_module(b, t);
-
-	if (s->scope == LUP_SYM_SCOPE__LUP_SYM_LIBRARY)
-		return library_tpoff(b, s, tpoff);
-	if (s->scope != LUP_SYM_SCOPE__LUP_SYM_TARGET || !s->tls || mod < 0) {
+	if (s->scope == LUP_SYM_SCOPE__LUP_SYM_LIBRARY) {
+		for (size_t i = 0; i < b->lm.nr; i++)
+			if (!lup_bind_module_elf(b, i, &e) &&
+			    !lup_elf_find_dynsym_version(e, s->name, s->version, &ds) &&
+			    ds->type == STT_TLS) {
+				*mod = i;
+				*value = ds->value;
+				return 0;
+			}
+		pr_err("%s: thread-local symbol %s is defined by none of the loaded libraries",
+		       b->v->who, s->name);
+		return -LUP_ENOTAPPLIC;
+	}
+	m = target_module(b, t);
+	if (s->scope != LUP_SYM_SCOPE__LUP_SYM_TARGET || !s->tls || m < 0) {
 		pr_err("%s: thread-local symbol %s: neither the target's nor a library's", b->v->who,
 		       s->name);
 		return -LUP_ENOTAPPLIC;
 	}
-	return lup_tls_tpoff(b, (size_t)mod, s->value, tpoff);
+	*mod = (size_t)m;
+	*value = s->value;
+	return 0;
+}
+
+/* TPOFF64, DTPMOD64, DTPOFF64: what a relocation of thread-local s is filled with. */
+static int tls_value(struct lup_bind *b, const LupReloc *r, const LupSymbol *s,
+		     const struct lup_target *t, uint64_t *val)
+{
+	uint64_t value;
+	int64_t tpoff;
+	size_t mod;
+	int ret = tls_symbol(b, s, t, &mod, &value);
+
+	if (ret)
+		return ret;
+	switch (r->kind) {
+	case LUP_RELOC_KIND__LUP_RELOC_TPOFF64:
+		ret = lup_tls_tpoff(b, mod, value, &tpoff);
+		*val = (uint64_t)(tpoff + r->addend);
+		return ret;
+	case LUP_RELOC_KIND__LUP_RELOC_DTPMOD64:
+		return lup_tls_modid(b, mod, val);
+	default:
+		*val = value + (uint64_t)r->addend;
+		return 0;
+	}
 }
 
 static int reloc_value(struct lup_bind *b, const LupPatch *p, const LupReloc *r,
 		       const struct lup_target *t, uint64_t base, uint64_t *val)
 {
 	const LupSymbol *s = r->has_symbol && r->symbol < p->n_symbols ? p->symbols[r->symbol] : NULL;
-	int64_t tpoff;
 	int ret;
 
 	if (r->kind == LUP_RELOC_KIND__LUP_RELOC_RELATIVE) {
@@ -258,11 +286,8 @@ static int reloc_value(struct lup_bind *b, const LupPatch *p, const LupReloc *r,
 	}
 	if (!s)
 		return -LUP_EBADPATCH;	/* lup_patch_validate rejects it first */
-	if (r->kind == LUP_RELOC_KIND__LUP_RELOC_TPOFF64) {
-		ret = tls_tpoff(b, s, t, &tpoff);
-		*val = (uint64_t)(tpoff + r->addend);
-		return ret;
-	}
+	if (r->kind != LUP_RELOC_KIND__LUP_RELOC_ABS64)
+		return tls_value(b, r, s, t, val);
 	ret = sym_addr(b, s, t, base, val);
 	*val += (uint64_t)r->addend;
 	return ret;

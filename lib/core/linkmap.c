@@ -81,6 +81,7 @@ static int add_module(lup_read_fn rd, void *arg, uint64_t lm, struct lup_linkmap
 	if (!m)
 		return -ENOMEM;
 	out->m = m;
+	m[out->nr].map = lm;
 	m[out->nr].addr = f[LM_L_ADDR / 8];
 	ret = read_name(rd, arg, f[LM_L_NAME / 8], &m[out->nr].name);
 	if (ret)

@@ -10,6 +10,7 @@
 #define LUP_LINKMAP_MAX 4096	/* objects in the list at most (more: a cycle, refused) */
 
 struct lup_module {
+	uint64_t map;		/* the struct link_map, in the process */
 	uint64_t addr;		/* l_addr: the load bias */
 	char *name;		/* l_name ("" for the executable) */
 };

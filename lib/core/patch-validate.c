@@ -180,7 +180,7 @@ static int check_symbols(const LupPatch *p, const char *path)
 
 static int check_reloc_symbol(const LupPatch *p, const LupReloc *r, const char *path)
 {
-	bool want_tls = r->kind == LUP_RELOC_KIND__LUP_RELOC_TPOFF64;
+	bool want_tls = r->kind != LUP_RELOC_KIND__LUP_RELOC_ABS64;
 	const LupSymbol *s;
 
 	if (!r->has_symbol || r->symbol >= p->n_symbols)
@@ -210,6 +210,8 @@ static int check_relocs(const LupPatch *p, const char *path)
 			break;
 		case LUP_RELOC_KIND__LUP_RELOC_ABS64:
 		case LUP_RELOC_KIND__LUP_RELOC_TPOFF64:
+		case LUP_RELOC_KIND__LUP_RELOC_DTPMOD64:
+		case LUP_RELOC_KIND__LUP_RELOC_DTPOFF64:
 			ret = check_reloc_symbol(p, r, path);
 			if (ret)
 				return ret;

@@ -13,7 +13,7 @@
 #define TCB_DTV_OFFSET 8
 
 /* Module id of module i: its position among the modules that have PT_TLS, from 1. */
-static int tls_modid(struct lup_bind *b, size_t module, uint64_t *id)
+static int rank_modid(struct lup_bind *b, size_t module, uint64_t *id)
 {
 	uint64_t memsz, align, n = 0;
 	struct lup_elf *e;
@@ -94,7 +94,7 @@ int lup_tls_tpoff(struct lup_bind *b, size_t module, uint64_t value, int64_t *tp
 		*tpoff = (int64_t)value - (int64_t)((memsz + align - 1) / align * align);
 		return 0;
 	}
-	ret = tls_modid(b, module, &id);
+	ret = rank_modid(b, module, &id);
 	if (!ret && !b->v->nr_threads) {
 		/*
 		 * A view of a running process has no thread pointer to find the DTV by: its
@@ -105,4 +105,35 @@ int lup_tls_tpoff(struct lup_bind *b, size_t module, uint64_t value, int64_t *tp
 		return 0;
 	}
 	return ret ? ret : static_tpoff(b, e, id, value, tpoff);
+}
+
+/*
+ * Where l_tls_modid lies in struct link_map: glibc's libc exports, for libthread_db,
+ * {bits, count, offset} of it as _thread_db_link_map_l_tls_modid. 0: not found.
+ */
+static uint64_t modid_field(struct lup_bind *b)
+{
+	const struct lup_sym *s;
+	uint32_t desc[3];
+	struct lup_elf *e;
+
+	for (size_t i = 0; i < b->lm.nr; i++)
+		if (!lup_bind_module_elf(b, i, &e) &&
+		    !lup_elf_find_dynsym(e, "_thread_db_link_map_l_tls_modid", &s) &&
+		    !lup_elf_read(e, s->value, desc, sizeof(desc)) && desc[0] == 64)
+			return desc[2];
+	return 0;
+}
+
+int lup_tls_modid(struct lup_bind *b, size_t module, uint64_t *id)
+{
+	uint64_t off = module < b->lm.nr ? modid_field(b) : 0;
+
+	if (!off)
+		return rank_modid(b, module, id);
+	if (b->rd(b->arg, b->lm.m[module].map + off, id, sizeof(*id)) || !*id) {
+		pr_err("%s: cannot read the TLS module id of %s", b->v->who, b->lm.m[module].name);
+		return -LUP_EBADIMG;
+	}
+	return 0;
 }

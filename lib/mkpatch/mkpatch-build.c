@@ -19,13 +19,17 @@
 extern char **environ;
 
 /*
- * Position independent, TLS by offset from the thread pointer, calls through the GOT;
- * every function calls __fentry__ first: the runtime's registration of the patch with
- * the process's unwinders (runtime/begin.S).
+ * Position independent, calls through the GOT; every function calls __fentry__ first:
+ * the runtime's registration of the patch with the process's unwinders (runtime/begin.S).
+ * Thread-locals through __tls_get_addr (global-dynamic), which finds a variable's block in
+ * every thread, also a library's dynamic one (dlopen) and in threads made later; a static
+ * program has no __tls_get_addr: there, by offset from the thread pointer (initial-exec).
  */
 static const char *const compile_flags[] = {
-	"-fPIC", "-O2", "-ftls-model=initial-exec", "-fno-plt", "-pg", "-mfentry",
+	"-fPIC", "-O2", "-fno-plt", "-pg", "-mfentry",
 };
+#define TLS_DYNAMIC "-ftls-model=global-dynamic"
+#define TLS_STATIC "-ftls-model=initial-exec"
 /* One shared object, no startup files, bound now, code and data in separate pages. */
 static const char *const link_flags[] = {
 	"-shared", "-nostdlib", "-Wl,-z,now", "-Wl,-z,noexecstack", "-Wl,-z,separate-code",
@@ -48,11 +52,12 @@ extern const char lup_rt_begin[], lup_rt_end[];
  * argv of the compiler: the words of cc, fixed flags, user flags, -o so, the runtime's
  * beginning, sources, its end (rt: their paths).
  */
-static char **compiler_argv(const struct lup_mkpatch_opts *o, char *cc_words, const char *so,
-			    char *const rt[2])
+static char **compiler_argv(const struct lup_mkpatch_opts *o, bool static_target,
+			    char *cc_words, const char *so, char *const rt[2])
 {
-	size_t max = strlen(cc_words) / 2 + 1 + ARRAY_SIZE(compile_flags) + ARRAY_SIZE(link_flags) +
-		     o->nr_cflags + 2 + 2 + o->nr_srcs + ARRAY_SIZE(link_libs) + 1, n = 0;
+	size_t max = strlen(cc_words) / 2 + 1 + ARRAY_SIZE(compile_flags) + 1 +
+		     ARRAY_SIZE(link_flags) + o->nr_cflags + 2 + 2 + o->nr_srcs +
+		     ARRAY_SIZE(link_libs) + 1, n = 0;
 	char **argv = calloc(max, sizeof(*argv)), *save = NULL;
 
 	if (!argv)
@@ -61,6 +66,7 @@ static char **compiler_argv(const struct lup_mkpatch_opts *o, char *cc_words, co
 		argv[n++] = w;
 	for (size_t i = 0; i < ARRAY_SIZE(compile_flags); i++)
 		argv[n++] = (char *)compile_flags[i];
+	argv[n++] = static_target ? TLS_STATIC : TLS_DYNAMIC;
 	for (size_t i = 0; i < ARRAY_SIZE(link_flags); i++)
 		argv[n++] = (char *)link_flags[i];
 	for (size_t i = 0; i < o->nr_cflags; i++)
@@ -145,14 +151,15 @@ static int wait_compiler(const char *cc, pid_t pid, const char *output)
 	return -LUP_EBADPATCH;
 }
 
-static int run_compiler(const struct lup_mkpatch_opts *o, const char *so, char *const rt[2])
+static int run_compiler(const struct lup_mkpatch_opts *o, bool static_target, const char *so,
+			char *const rt[2])
 {
 	char *words = strdup(o->cc && *o->cc ? o->cc : "gcc"), **argv = NULL, *output;
 	int ret = -ENOMEM, fd;
 	pid_t pid;
 
 	if (words)
-		argv = compiler_argv(o, words, so, rt);
+		argv = compiler_argv(o, static_target, words, so, rt);
 	if (!argv || !argv[0]) {
 		pr_err("%s: no compiler command", o->cc ? o->cc : "");
 		ret = argv ? -EINVAL : ret;
@@ -198,7 +205,8 @@ static int write_runtime(const char *dir, char *rt[2])
 	return write_file(rt[0], lup_rt_begin) ?: write_file(rt[1], lup_rt_end);
 }
 
-int lup_mkpatch_build_so(const struct lup_mkpatch_opts *o, char **dir, char **so_path)
+int lup_mkpatch_build_so(const struct lup_mkpatch_opts *o, bool static_target, char **dir,
+			 char **so_path)
 {
 	const char *tmp = getenv("TMPDIR");
 	char *rt[2] = { NULL, NULL };
@@ -220,7 +228,7 @@ int lup_mkpatch_build_so(const struct lup_mkpatch_opts *o, char **dir, char **so
 	}
 	ret = write_runtime(*dir, rt);
 	if (!ret)
-		ret = run_compiler(o, *so_path, rt);
+		ret = run_compiler(o, static_target, *so_path, rt);
 	free(rt[0]);
 	free(rt[1]);
 	return ret;

@@ -16,8 +16,18 @@ static const char *scope_name(LupSymScope scope)
 
 static const char *kind_name(LupRelocKind kind)
 {
-	return kind == LUP_RELOC_KIND__LUP_RELOC_RELATIVE ? "relative" :
-	       kind == LUP_RELOC_KIND__LUP_RELOC_ABS64 ? "abs64" : "tpoff64";
+	switch (kind) {
+	case LUP_RELOC_KIND__LUP_RELOC_RELATIVE:
+		return "relative";
+	case LUP_RELOC_KIND__LUP_RELOC_ABS64:
+		return "abs64";
+	case LUP_RELOC_KIND__LUP_RELOC_TPOFF64:
+		return "tpoff64";
+	case LUP_RELOC_KIND__LUP_RELOC_DTPMOD64:
+		return "dtpmod64";
+	default:
+		return "dtpoff64";
+	}
 }
 
 static void print_hex(FILE *f, const uint8_t *b, size_t n, const char *sep)

@@ -29,8 +29,12 @@ struct lup_mkpatch_strv {
 	size_t nr;
 };
 
-/* mkpatch-build.c: compiles and links into *so_path inside a new temporary *dir. */
-int lup_mkpatch_build_so(const struct lup_mkpatch_opts *o, char **dir, char **so_path);
+/*
+ * mkpatch-build.c: compiles and links into *so_path inside a new temporary *dir;
+ * thread-locals of a static target by initial-exec, else global-dynamic.
+ */
+int lup_mkpatch_build_so(const struct lup_mkpatch_opts *o, bool static_target, char **dir,
+			 char **so_path);
 /* Removes the temporary directory and everything in it; frees dir. */
 void lup_mkpatch_remove_dir(char *dir);
 

@@ -59,7 +59,11 @@ static int add_one(struct lup_mkpatch *m, const struct symtab *st, const GElf_Re
 	case R_X86_64_RELATIVE:
 		return add_reloc(m, r, LUP_RELOC_KIND__LUP_RELOC_RELATIVE, false, 0);
 	case R_X86_64_TPOFF64:
-		kind = LUP_RELOC_KIND__LUP_RELOC_TPOFF64;
+	case R_X86_64_DTPMOD64:
+	case R_X86_64_DTPOFF64:
+		kind = GELF_R_TYPE(r->r_info) == R_X86_64_TPOFF64 ? LUP_RELOC_KIND__LUP_RELOC_TPOFF64 :
+		       GELF_R_TYPE(r->r_info) == R_X86_64_DTPMOD64 ? LUP_RELOC_KIND__LUP_RELOC_DTPMOD64 :
+								     LUP_RELOC_KIND__LUP_RELOC_DTPOFF64;
 		/* fall through */
 	case R_X86_64_GLOB_DAT:
 	case R_X86_64_JUMP_SLOT:
@@ -68,7 +72,7 @@ static int add_one(struct lup_mkpatch *m, const struct symtab *st, const GElf_Re
 		return ret ? ret : add_reloc(m, r, kind, true, index);
 	default:
 		pr_err("%s: relocation type %lu at %#lx is not supported (only RELATIVE, 64, "
-		       "GLOB_DAT, JUMP_SLOT and TPOFF64)", m->o->out,
+		       "GLOB_DAT, JUMP_SLOT, TPOFF64, DTPMOD64 and DTPOFF64)", m->o->out,
 		       (unsigned long)GELF_R_TYPE(r->r_info), (unsigned long)r->r_offset);
 		return -LUP_EBADPATCH;
 	}

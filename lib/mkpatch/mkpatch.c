@@ -172,7 +172,7 @@ static int new_patch(struct lup_mkpatch *m)
 static int build(struct lup_mkpatch *m, char **dir)
 {
 	char *so = NULL;
-	int ret = lup_mkpatch_build_so(m->o, dir, &so);
+	int ret = lup_mkpatch_build_so(m->o, m->target_static, dir, &so);
 
 	if (!ret)
 		ret = lup_elf_open(so, &m->so);

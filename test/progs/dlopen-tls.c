@@ -1,7 +1,9 @@
 /*
  * Target of test/e2e/inplace.sh: dlopen()s the library argv[1] (libdyntls.so), whose
  * thread-local variable then lives in dynamic TLS: its main thread uses it, an idle
- * thread never does. Prints "N WORD" every 10 ms, WORD from word().
+ * thread never does, and every 10th line a new thread sets its own to 5 and asks
+ * word() once. Prints "N WORD" every 10 ms, WORD from word(), and "thread WORD" from
+ * the new threads.
  */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -21,6 +23,16 @@ static void *idle(void *arg)
 	return NULL;
 }
 
+static long *(*tls_addr)(void);
+
+static void *once(void *arg)
+{
+	*tls_addr() = 5;
+	printf("thread %s\n", word());
+	fflush(stdout);
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	const struct timespec tick = { 0, 10 * 1000 * 1000 };
@@ -32,11 +44,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "dlopen %s: %s\n", argc > 1 ? argv[1] : "?", dlerror());
 		return 1;
 	}
+	tls_addr = addr;
 	pthread_create(&t, NULL, idle, NULL);
 	for (long n = 1;; n++) {
 		(*addr())++;
 		printf("%ld %s\n", n, word());
 		fflush(stdout);
+		if (n % 10 == 0 && pthread_create(&t, NULL, once, NULL) == 0)
+			pthread_join(t, NULL);
 		nanosleep(&tick, NULL);
 	}
 }
