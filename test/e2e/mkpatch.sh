@@ -83,7 +83,14 @@ check_replace() { # target kind(dyn|exec) library_scope(library|target)
 	expect_line "$d" "symbol [0-9]+ counter__lup_in__target-other.c target $c"
 	expect_line "$d" "symbol [0-9]+ global_value target $(sym_value "$tgt" global_value)"
 	expect_line "$d" "symbol [0-9]+ tls_count target $(sym_value "$tgt" tls_count) tls"
-	expect_line "$d" "reloc 0x[0-9a-f]+ tpoff64 tls_count \+0"
+	if [ "$3" = library ]; then
+		# through __tls_get_addr: module id and offset
+		expect_line "$d" "reloc 0x[0-9a-f]+ dtpmod64 tls_count \+0"
+		expect_line "$d" "reloc 0x[0-9a-f]+ dtpoff64 tls_count \+0"
+	else
+		# a static program has no __tls_get_addr: the offset from the thread pointer
+		expect_line "$d" "reloc 0x[0-9a-f]+ tpoff64 tls_count \+0"
+	fi
 	if [ "$3" = library ]; then
 		expect_line "$d" "symbol [0-9]+ printf library version GLIBC_2.2.5"
 	else
