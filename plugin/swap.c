@@ -1,19 +1,23 @@
 /*
  * The in-place swap of init(RESTORE): the images lup_rewrite wrote into DIR/NEW take the
  * place of those they replace, which move into DIR/ORIG (every other image is hard-linked
- * there, so ORIG stays a complete checkpoint) behind a relative `parent` link. Renames
- * and links only: the cost does not depend on memory size. A failure half-way rolls the
- * directory back to its original images: it is never left half-patched.
+ * there, and the runtime's files beside them, such as runc's descriptors.json, copied, so
+ * ORIG stays a complete checkpoint that a runtime restores) behind a relative `parent`
+ * link. Renames and links only for the images: the cost does not depend on memory size.
+ * A failure half-way rolls the directory back to its original images: it is never left
+ * half-patched.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/file-copy.h"
 #include "util/log.h"
 #include "plugin.h"
 
@@ -68,9 +72,9 @@ static int move_parent_link(int dfd, const char *dir, const char *orig)
 	return 0;
 }
 
-/* Calls fn for each image of the subdirectory sub, until one fails. */
-static int for_each_image(const struct swap *s, const char *sub,
-			  int (*fn)(const struct swap *s, const char *name))
+/* Calls fn for each image (images) or each other regular file of sub, until one fails. */
+static int for_each_file(const struct swap *s, const char *sub, bool images,
+			 int (*fn)(const struct swap *s, const char *name))
 {
 	int fd = openat(s->dfd, sub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *de;
@@ -85,10 +89,41 @@ static int for_each_image(const struct swap *s, const char *sub,
 		return ret;
 	}
 	while (!ret && (de = readdir(d)))
-		if (is_image(de->d_name))
+		if (images ? is_image(de->d_name) : de->d_type == DT_REG && !is_image(de->d_name))
 			ret = fn(s, de->d_name);
 	closedir(d);
 	return ret;
+}
+
+static int for_each_image(const struct swap *s, const char *sub,
+			  int (*fn)(const struct swap *s, const char *name))
+{
+	return for_each_file(s, sub, true, fn);
+}
+
+/* One of the runtime's files into orig, copied: the runtime may write to its own. */
+static int copy_other(const struct swap *s, const char *name)
+{
+	int ofd = openat(s->dfd, s->orig, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret = ofd < 0 ? -errno : lup_copy_file_at(s->dfd, ofd, name);
+
+	if (ofd >= 0)
+		close(ofd);
+	if (ret)
+		pr_err("%s/%s: cannot copy it into %s: %s", s->dir, name, s->orig, strerror(-ret));
+	return ret;
+}
+
+/* Rollback: a copy of a runtime's file out of orig. */
+static int drop_other(const struct swap *s, const char *name)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", s->orig, name);
+	if (unlinkat(s->dfd, path, 0) == 0 || errno == ENOENT)
+		return 0;
+	pr_err("%s/%s: cannot remove: %s", s->dir, path, strerror(errno));
+	return -errno;
 }
 
 /* One original image into orig: moved if the rewrite replaces it, else linked. */
@@ -180,6 +215,8 @@ static void roll_back(const struct swap *s, int new_taken)
 	if (!ret)
 		ret = for_each_image(s, s->orig, put_back);
 	if (!ret)
+		ret = for_each_file(s, s->orig, false, drop_other);
+	if (!ret)
 		ret = put_back_parent_link(s);
 	if (!ret && unlinkat(s->dfd, s->orig, AT_REMOVEDIR) < 0)
 		ret = -errno;
@@ -198,6 +235,8 @@ static int swap(struct swap *s, int *new_taken)
 
 	if (!ret)
 		ret = for_each_image(s, ".", keep_original);
+	if (!ret)
+		ret = for_each_file(s, ".", false, copy_other);
 	if (ret)
 		return ret;
 	*new_taken = 1;

@@ -17,6 +17,7 @@
 #include "util/array.h"
 #include "util/err.h"
 #include "images/img-out.h"
+#include "util/file-copy.h"
 #include "util/log.h"
 #include "images/vma.h"
 
@@ -237,35 +238,24 @@ static int out_begin(const char *img_dir, const char *out_dir, struct out *o)
 	return ret;
 }
 
-static int copy_file(int from_dirfd, int to_dirfd, const char *name)
-{
-	char buf[65536];
-	ssize_t n = 0;
-	int in = openat(from_dirfd, name, O_RDONLY), out = -1;
-
-	if (in >= 0)
-		out = openat(to_dirfd, name, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, n) != n) {
-			n = -1;
-			break;
-		}
-	if (in < 0 || out < 0 || n < 0 || close(out)) {
-		n = -errno;
-		out = -1;
-	}
-	if (in >= 0)
-		close(in);
-	if (out >= 0)
-		close(out);
-	return n < 0 ? (int)n : 0;
-}
-
 static bool is_image(const char *name)
 {
 	size_t len = strlen(name);
 
 	return len > 4 && !strcmp(name + len - 4, ".img");
+}
+
+/*
+ * The images the rewrite does not change, linked (copied across file systems), and every
+ * other regular file of the checkpoint copied: what runtimes keep beside the images
+ * (runc's descriptors.json), which a restore from the output needs as well. Copied, not
+ * linked: whatever writes to the output's copy leaves the input's alone.
+ */
+static int carry_file(struct out *o, int img_dirfd, const char *name, bool image)
+{
+	if (image && linkat(img_dirfd, name, o->dirfd, name, 0) == 0)
+		return 0;
+	return lup_copy_file_at(img_dirfd, o->dirfd, name);
 }
 
 static int out_link_images(struct out *o, int img_dirfd, const char *img_dir,
@@ -282,13 +272,13 @@ static int out_link_images(struct out *o, int img_dirfd, const char *img_dir,
 	}
 	rewinddir(dir);
 	while (!ret && (de = readdir(dir))) {
-		if (de->d_type != DT_REG || !is_image(de->d_name) || skip(de->d_name, arg))
+		bool image = is_image(de->d_name);
+
+		if (de->d_type != DT_REG || (image && skip(de->d_name, arg)))
 			continue;
-		if (linkat(img_dirfd, de->d_name, o->dirfd, de->d_name, 0) &&
-		    copy_file(img_dirfd, o->dirfd, de->d_name)) {
-			ret = -errno;
-			pr_err("%s/%s: cannot link or copy: %s", img_dir, de->d_name, strerror(errno));
-		}
+		ret = carry_file(o, img_dirfd, de->d_name, image);
+		if (ret)
+			pr_err("%s/%s: cannot link or copy: %s", img_dir, de->d_name, strerror(-ret));
 	}
 	closedir(dir);
 	return ret;

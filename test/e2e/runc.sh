@@ -3,6 +3,9 @@
 # not a host file); `runc checkpoint` dumps it, `runc restore` brings it back while lup's
 # plugin (CRIU_LIBS_DIR) and a patch directory (LUP_PATCH_DIR, LUP_ROOT) are configured.
 # The container must come back patched, with its memory and threads, and report PASS.
+# Then runc restores the plugin's lup-orig/ (the originals, with runc's descriptors.json
+# beside them) unpatched, and a checkpoint rewritten by lup-rewrite patched: runc needs
+# the files it keeps beside the images in both.
 source "$(dirname "$0")/../lib.sh"
 
 ZB=$LUP_BUILD/zdtm-tests
@@ -51,9 +54,50 @@ grep -q "zdtm-value patched" "$img/lup-restore.status" ||
 [ -L "$img/parent" ] && [ "$(readlink "$img/parent")" = lup-orig ] ||
 	fail "the images are not parent-linked to lup-orig"
 
+# The container's init, as the host sees it; its patches, as lup lists them.
+patches_of() { lup list "$(runc state "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')" 2>/dev/null; }
+
+# TERM ends the zdtm target, which reports PASS when its memory and threads held and it
+# ran the patched code (-e 2); unpatched, it says it saw version 1.
+check_end() { # output what patched|unpatched
+	runc kill "$id" TERM
+	for i in $(seq 200); do [ "$(state)" = stopped ] && break; sleep 0.05; done
+	sleep 0.2
+	cat "$1"
+	if [ "$3" = patched ]; then
+		[ "$(tail -n 1 "$1")" = PASS ] || fail "$2: the restored container reported a failure"
+	else
+		grep -q '^1: zdtm_value() = 1, expected 2$' "$1" ||
+			fail "$2: the restored container did not run its old code to the end"
+	fi
+	runc delete -f "$id" 2>/dev/null || true
+}
+
 note "check"
-runc kill "$id" TERM
-for i in $(seq 200); do [ "$(state)" = stopped ] && break; sleep 0.05; done
-sleep 0.2
-cat "$out.2"
-[ "$(tail -n 1 "$out.2")" = PASS ] || fail "the restored container reported a failure"
+patches_of | grep -q zdtm-value || fail "the restored container is not patched"
+check_end "$out.2" "the plugin's restore" patched
+
+unset CRIU_LIBS_DIR LUP_PATCH_DIR LUP_ROOT
+note "runc restores the plugin's originals (lup-orig/, with descriptors.json): unpatched"
+[ -f "$img/lup-orig/descriptors.json" ] || fail "lup-orig/ has no descriptors.json"
+(cd "$bundle" && timeout 120 runc restore -d --image-path "$img/lup-orig" --work-path "$T/work3" "$id" \
+	</dev/null > >(cat >"$out.3") 2>&1) ||
+	{ tail -30 "$T/work3/restore.log" >&2; fail "runc restore from lup-orig failed"; }
+[ "$(state)" = running ] || fail "the container from lup-orig is not running"
+patches_of | grep -q zdtm-value && fail "the container from lup-orig is patched"
+check_end "$out.3" "the restore from lup-orig" unpatched
+
+note "runc restores a checkpoint that lup-rewrite patched (descriptors.json carried over)"
+(cd "$bundle" && runc run -d "$id" </dev/null > >(cat >"$out.4") 2>&1)
+for i in $(seq 200); do grep -q ready "$out.4" 2>/dev/null && break; sleep 0.05; done
+timeout 120 runc checkpoint --image-path "$T/img4" --work-path "$T/work4" "$id" ||
+	{ tail -20 "$T/work4/dump.log" >&2; fail "runc checkpoint failed"; }
+lup-rewrite -p "$T/patches/value.lup" -D "$T/img4" -o "$T/img4p" --root "$bundle/rootfs" 2>/dev/null ||
+	fail "lup-rewrite failed"
+cmp "$T/img4/descriptors.json" "$T/img4p/descriptors.json" || fail "descriptors.json not carried over"
+(cd "$bundle" && timeout 120 runc restore -d --image-path "$T/img4p" --work-path "$T/work5" "$id" \
+	</dev/null > >(cat >"$out.5") 2>&1) ||
+	{ tail -30 "$T/work5/restore.log" >&2; fail "runc restore from lup-rewrite's output failed"; }
+[ "$(state)" = running ] || fail "the container from lup-rewrite's output is not running"
+patches_of | grep -q zdtm-value || fail "the container from lup-rewrite's output is not patched"
+check_end "$out.5" "the restore from lup-rewrite's output" patched
