@@ -7,6 +7,7 @@
 
 #include "util/err.h"
 #include "exit-status.h"
+#include "tool-setup.h"
 #include "mkpatch/mkpatch.h"
 #include "core/patch-sign.h"
 
@@ -108,6 +109,11 @@ int main(int argc, char **argv)
 
 	if (!expects)
 		return LUP_EXIT_FAIL;
+	ret = lup_tool_setup();
+	if (ret) {
+		free(expects);
+		return ret;
+	}
 	o.expects = expects;
 	if (parse(argc, argv, &o, &dump_path, expects)) {
 		usage(stderr);

@@ -16,6 +16,7 @@
 #include "images/dump.h"
 #include "util/err.h"
 #include "exit-status.h"
+#include "tool-setup.h"
 #include "core/list.h"
 #include "core/patch.h"
 #include "images/rewrite.h"
@@ -214,8 +215,10 @@ static int run_revert(const struct opts *o)
 int main(int argc, char **argv)
 {
 	struct opts o = { MODE_NONE };
-	int ret = parse_opts(argc, argv, &o);
+	int ret = lup_tool_setup();
 
+	if (!ret)
+		ret = parse_opts(argc, argv, &o);
 	if (ret) {
 		free(o.patches);
 		return ret;

@@ -21,6 +21,8 @@
 #include "util/log.h"
 #include "util/root-path.h"
 #include "core/patch-sign.h"
+#include "tool-setup.h"
+#include "util/conf.h"
 #include "worker.h"
 
 #define DEFAULT_TRIES 10
@@ -282,9 +284,8 @@ static int parse_cmdline(struct cmdline *c, int argc, char **argv)
  */
 static void find_plugin(struct cmdline *c)
 {
-	const char *env = getenv("LUP_PLUGIN_DIR");
-	const char *dir = c->plugin_dir ? c->plugin_dir :
-			  env && *env ? env : LUP_CRIU_PLUGIN_DIR;
+	const char *set = lup_setting(LUP_CONF_PLUGIN_DIR);
+	const char *dir = c->plugin_dir ? c->plugin_dir : set && *set ? set : LUP_CRIU_PLUGIN_DIR;
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/" LUP_PLUGIN_FILE, dir);
@@ -413,18 +414,39 @@ static int run(struct cmdline *c)
 	return ret;
 }
 
+/* The defaults lup.conf (or the environment) changes: criu's path and time limit. */
+static int configured_defaults(struct cmdline *c)
+{
+	const char *criu = lup_setting(LUP_CONF_CRIU), *timeout = lup_setting(LUP_CONF_TIMEOUT);
+	char what[4200];
+	long n;
+
+	if (criu && *criu)
+		c->live.criu.path = criu;
+	if (!timeout || !*timeout)
+		return 0;
+	snprintf(what, sizeof(what), "%s: %s", lup_conf_path(), lup_conf_key_name(LUP_CONF_TIMEOUT));
+	if (!parse_num(what, timeout, 1, 3600, &n))
+		return LUP_EXIT_BADINPUT;
+	c->live.criu.timeout_ms = (unsigned)n * 1000;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	const char *env_criu = getenv("CRIU");
 	struct cmdline c = {
 		.live = {
-			.criu = { .path = env_criu && *env_criu ? env_criu : "criu",
-				  .timeout_ms = DEFAULT_TIMEOUT_S * 1000 },
+			.criu = { .path = "criu", .timeout_ms = DEFAULT_TIMEOUT_S * 1000 },
 			.tries = DEFAULT_TRIES,
 			.max_wait_ms = DEFAULT_MAX_WAIT_S * 1000,
 		},
 	};
-	int ret;
+	int ret = lup_tool_setup();
+
+	if (!ret)
+		ret = configured_defaults(&c);
+	if (ret)
+		return ret;
 
 	if (argc < 2 || !is_cmd(argv[1])) {
 		bool help = argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "core/record.h"
 #include "core/target.h"
 #include "core/view.h"
 #include "images/dump.h"
@@ -53,6 +54,19 @@ static int read_entries(struct lup_view *v, const LupPatch *patch, struct lup_im
 	return 0;
 }
 
+/* Whether the process's records name this patch: applied (a jump may be another's). */
+static int is_recorded(struct lup_view *v, const LupPatch *patch, int *yes)
+{
+	struct lup_records rs;
+	int ret = lup_records_find(v, &rs);
+
+	if (ret)
+		return ret;
+	*yes = lup_records_by_id(&rs, patch->id) != NULL;
+	lup_records_free(&rs);
+	return 0;
+}
+
 static int view_state(struct lup_view *v, const LupPatch *patch, struct lup_img_state *st)
 {
 	struct lup_target t;
@@ -63,6 +77,8 @@ static int view_state(struct lup_view *v, const LupPatch *patch, struct lup_img_
 	st->bias = t.bias;
 	ret = read_entries(v, patch, st);
 	st->mapped = !ret;
+	if (!ret)
+		ret = is_recorded(v, patch, &st->recorded);
 	return ret;
 }
 

@@ -46,11 +46,18 @@ struct lup_img_state {
 	int mapped;				/* the process maps the target */
 	uint64_t bias;
 	size_t original, jumped;		/* entries with the original bytes, with a patch jump */
+	int recorded;				/* the process's records have this patch's id */
 	uint64_t entry[LUP_PLUGIN_MAX_FUNCS];
 	uint8_t bytes[LUP_PLUGIN_MAX_FUNCS][LUP_JMP_SIZE];
 };
 int lup_plugin_img_state(const struct lup_dump *d, const struct lup_proc *p, const char *root,
 			 const LupPatch *patch, struct lup_img_state *st);
+
+/*
+ * The root of the restored tree's files (plugin/root.c): configured, else the OCI
+ * bundle's rootfs the runtime restores from; NULL: the host's. Malloc'ed.
+ */
+char *lup_plugin_root(const char *img_dir);
 
 /* CHECKPOINT_DEVICES: refuses the dump while a thread is inside a function to replace. */
 int lup_plugin_dump_gate(int pid);

@@ -71,7 +71,6 @@ int lup_plugin_verify_collect(const char *dir, const char *root)
 	struct lup_dump *d;
 	size_t k;
 
-	unlinkat(criu_get_image_dir(), LUP_RESULT_FILE, 0);
 	if (lup_dump_open(dir, &d) < 0)
 		return 0;
 	for (k = 0; k < d->nr_procs; k++)

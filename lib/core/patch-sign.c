@@ -11,6 +11,7 @@
 
 #include "util/err.h"
 #include "util/le.h"
+#include "util/conf.h"
 #include "util/log.h"
 #include "core/patch-sign.h"
 
@@ -73,9 +74,9 @@ void lup_trust_use(const char *dir)
 
 const char *lup_trust_dir(void)
 {
-	const char *env = getenv("LUP_TRUSTED_KEYS");
+	const char *set = lup_setting(LUP_CONF_TRUSTED_KEYS);
 
-	return trust.dir ? trust.dir : env && *env ? env : LUP_TRUST_DEFAULT_DIR;
+	return trust.dir ? trust.dir : set && *set ? set : LUP_TRUST_DEFAULT_DIR;
 }
 
 /* The raw Ed25519 public key of a PEM file into the store. */

@@ -1,16 +1,30 @@
 /* The library's print callback and its default (stderr). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/log.h"
 
+static int max_level = -1;	/* shown up to it; -1: info, debug with LUP_DEBUG */
+
+int lup_log_set_level(const char *name)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(name, names[i])) {
+			max_level = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 static void print_stderr(enum lup_log_level level, const char *fmt, va_list ap)
 {
-	static int debug = -1;
-
-	if (debug < 0)
-		debug = getenv("LUP_DEBUG") != NULL;
-	if (level == LUP_LOG_DEBUG && !debug)
+	if (max_level < 0)
+		max_level = getenv("LUP_DEBUG") ? LUP_LOG_DEBUG : LUP_LOG_INFO;
+	if ((int)level > max_level)
 		return;
 	fputs("lup: ", stderr);
 	vfprintf(stderr, fmt, ap);

@@ -15,6 +15,8 @@ typedef void (*lup_print_fn)(enum lup_log_level level, const char *fmt, va_list 
 
 /* NULL restores the default (stderr, "lup: " prefix, debug hidden unless LUP_DEBUG is set). */
 void lup_set_print(lup_print_fn fn);
+/* What the default shows: "error", "warn", "info" or "debug" and above; -EINVAL. */
+int lup_log_set_level(const char *name);
 void lup_log(enum lup_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* How many errors were reported so far (a tool says something only when none was). */
 unsigned long lup_log_nr_errors(void);

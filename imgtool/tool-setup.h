@@ -1,0 +1,11 @@
+/* What every program of lup does first: its configuration (util/conf.h). */
+#ifndef LUP_TOOL_SETUP_H
+#define LUP_TOOL_SETUP_H
+
+/*
+ * Reads lup.conf and applies what every program uses from it (the log level): 0, or the
+ * exit status of a bad file (reported with its line).
+ */
+int lup_tool_setup(void);
+
+#endif
