@@ -121,6 +121,8 @@ install: all $(INSTALL_DEPS)
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 644 $(wildcard Documentation/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(DESTDIR)$(PREFIX)/share/man/man5
+	install -m 644 Documentation/lup.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -d $(DESTDIR)$(PREFIX)/include/lup
 	install -m 644 lib/core/lup-patch.h $(DESTDIR)$(PREFIX)/include/lup/
 

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# lup.conf ($LUP_CONFIG here; /etc/lup/lup.conf by default): every program refuses an
+# unknown key or a bad value with the file, the line and exit 3; settings apply (criu's
+# path, the log level, the trust store) and the environment, even empty, goes over them;
+# lup's own criu runs never apply the configured patch directory.
+source "$(dirname "$0")/../lib.sh"
+
+PROG=$LUP_BUILD/test/progs/lup-counter
+FIX=$LUP_TOP/test/e2e/lup-patch-fixes/counter-fix.c
+export LUP_CONFIG=$T/lup.conf
+unset CRIU
+
+printf '# lup settings\n\nlog_level = info\nbogus = 1\n' >"$LUP_CONFIG"
+note "an unknown key: every program refuses it, naming the file and the line (exit 3)"
+expect_refusal 3 "$LUP_CONFIG:4: unknown key 'bogus'" lup list $$
+expect_refusal 3 "$LUP_CONFIG:4: unknown key 'bogus'" lup-rewrite --list -D "$T"
+expect_refusal 3 "$LUP_CONFIG:4: unknown key 'bogus'" lup-mkpatch --dump /dev/null
+printf 'timeout = soon\n' >"$LUP_CONFIG"
+expect_refusal 3 "$LUP_CONFIG: timeout: not a number" lup list $$
+printf 'no equals sign\n' >"$LUP_CONFIG"
+expect_refusal 3 "$LUP_CONFIG:1: not KEY = VALUE" lup list $$
+
+: >"$LUP_CONFIG"
+lup-mkpatch -t "$PROG" -o "$T/counter.lup" "$FIX" 2>/dev/null
+pid=$(start_target "$PROG" busy)
+wait_lines "$pid" 2
+
+note "criu = a path that does not exist: used; CRIU in the environment goes over it"
+printf 'criu = /nonexistent/criu\n' >"$LUP_CONFIG"
+expect_refusal 7 "cannot run /nonexistent/criu" lup patch --checkpoint --images "$T/img" -p "$T/counter.lup" "$pid"
+alive "$pid" || fail "the process is gone"
+
+note "log_level = error: no information lines"
+printf 'log_level = error\n' >"$LUP_CONFIG"
+st=0; lup list "$pid" 2>"$T/err" >/dev/null || st=$?
+[ $st -eq 0 ] && [ ! -s "$T/err" ] || fail "log_level = error: exit $st, said: $(cat "$T/err")"
+
+note "trusted_keys = a store: an unsigned patch is refused; LUP_TRUSTED_KEYS empty goes over it"
+mkdir -p "$T/keys"
+openssl genpkey -algorithm ed25519 -out "$T/k.pem" 2>/dev/null
+openssl pkey -in "$T/k.pem" -pubout -out "$T/keys/k.pub" 2>/dev/null
+printf 'trusted_keys = %s\n' "$T/keys" >"$LUP_CONFIG"
+expect_refusal 3 "unsigned" lup patch -p "$T/counter.lup" "$pid"
+LUP_TRUSTED_KEYS= expect_refusal 5 "busy" lup patch --tries 1 -p "$T/counter.lup" "$pid"
+
+note "lup's own criu runs never apply the configured patches"
+kill -9 "$pid"; wait_gone "$pid"
+pid=$(start_target "$PROG")
+wait_lines "$pid" 2
+mkdir -p "$T/configured"
+printf 'const char *stuck(void) { return "configured"; }\n' >"$T/other.c"
+lup-mkpatch -t "$PROG" -o "$T/configured/other.lup" "$T/other.c" 2>/dev/null
+printf 'patch_dir = %s\n' "$T/configured" >"$LUP_CONFIG"
+CRIU=$LUP_TOP/.deps/bin/criu lup patch --checkpoint -p "$T/counter.lup" "$pid" 2>/dev/null ||
+	fail "lup patch --checkpoint failed"
+lup list "$pid" 2>/dev/null >"$T/list"
+grep -q "counter:" "$T/list" || fail "the patch given is not applied: $(cat "$T/list")"
+grep -q "other" "$T/list" && fail "a configured patch was applied by lup's own criu run"
+alive "$pid" || fail "the process is gone"
+note "PASS"
