@@ -35,9 +35,12 @@ static void print_criu(enum lup_log_level level, const char *fmt, va_list ap)
 static int lup_plugin_init(int stage)
 {
 	lup_set_print(print_criu);
-	/* A bad lup.conf or patch directory fails the run: nothing configured is ignored. */
+	/*
+	 * A bad lup.conf or patch directory fails a dump (nothing is frozen); a restore as
+	 * on_failure says (restore.c).
+	 */
 	if (lup_plugin_config_load() < 0)
-		return -1;
+		return stage == CR_PLUGIN_STAGE__RESTORE ? lup_plugin_on_failure() : -1;
 	if (stage == CR_PLUGIN_STAGE__RESTORE && lup_plugin_patches)
 		return lup_plugin_restore_images();
 	/* A refusal recorded by an earlier dump into the same directory is not this one's. */

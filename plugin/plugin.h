@@ -53,6 +53,9 @@ struct lup_img_state {
 int lup_plugin_img_state(const struct lup_dump *d, const struct lup_proc *p, const char *root,
 			 const LupPatch *patch, struct lup_img_state *st);
 
+/* What a failure to apply configured patches does at restore: 0 (go on unpatched), -1. */
+int lup_plugin_on_failure(void);
+
 /*
  * The root of the restored tree's files (plugin/root.c): configured, else the OCI
  * bundle's rootfs the runtime restores from; NULL: the host's. Malloc'ed.

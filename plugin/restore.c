@@ -53,8 +53,7 @@ static int remove_new_dir(int dfd)
 	return unlinkat(dfd, LUP_NEW_DIR, AT_REMOVEDIR) < 0 ? -errno : 0;
 }
 
-/* What a failure to apply does: 0 (restore unpatched) or -1 (the restore fails). */
-static int on_failure(void)
+int lup_plugin_on_failure(void)
 {
 	const char *set = lup_setting(LUP_CONF_ON_FAILURE);
 
@@ -70,7 +69,7 @@ static int on_failure(void)
 /* The patches of todo not applied, why, and what happens now. */
 static int not_applied(LupPatch **todo, size_t nr, const char *why)
 {
-	int ret = on_failure();
+	int ret = lup_plugin_on_failure();
 
 	for (size_t i = 0; i < nr; i++)
 		lup_plugin_record(LUP_RESULT_FILE, "- %s NOT APPLIED: %s\n", todo[i]->id, why);

@@ -100,7 +100,7 @@ step_dump_broken_patch() {
 }
 
 step_restore_broken_patch() {
-	LUP_PATCH_DIR=$(broken_patches) criu_restore "$img" -L "$PLUGIN_DIR"
+	LUP_PATCH_DIR=$(broken_patches) LUP_ON_FAILURE=restore-unpatched criu_restore "$img" -L "$PLUGIN_DIR"
 	grep -q "lup: $T/broken/bad.lup: " "$img/restore.log" || fail "restore.log does not name the broken patch"
 	[ "$(entry_byte "$pid")" != e9 ] || fail "process $pid is patched"
 }
@@ -110,13 +110,14 @@ image_sums() { (cd "$img" && sha256sum *.img && ls -A | grep -v '\.log$\|^lup-re
 
 # The last image in directory order (the order the plugin's swap reads) can be neither
 # moved nor linked (immutable, even for root): the swap fails after moving or linking
-# every other image, and must roll back. The restore then goes on unpatched.
+# every other image, and must roll back. With on_failure = restore-unpatched the restore
+# then goes on unpatched, the patch recorded NOT APPLIED (by default the restore fails).
 step_restore_rollback() {
 	local f before ok=1
 	f=$(ls -f "$img" | grep '\.img$' | tail -n 1)
 	before=$(image_sums)
 	chattr +i "$img/$f"
-	LUP_PATCH_DIR=$PATCHES timeout 60 "$CRIU" restore -D "$img" -o restore.log -v4 -d \
+	LUP_PATCH_DIR=$PATCHES LUP_ON_FAILURE=restore-unpatched timeout 60 "$CRIU" restore -D "$img" -o restore.log -v4 -d \
 		--shell-job -L "$PLUGIN_DIR" || ok=0
 	chattr -i "$img/$f"
 	[ $ok = 1 ] || { tail -20 "$img/restore.log" >&2; fail "criu restore from $img failed"; }
@@ -124,6 +125,8 @@ step_restore_rollback() {
 		fail "the swap did not fail at $f"
 	grep -q "rolled back to the original images" "$img/restore.log" || fail "no rollback reported"
 	[ "$(image_sums)" = "$before" ] || { diff <(echo "$before") <(image_sums) >&2; fail "the images differ after the rollback"; }
+	grep -q "^- zdtm-value NOT APPLIED: .*cannot \(move\|link\) it into lup-orig" "$img/lup-restore.status" ||
+		fail "not recorded as not applied"
 	grep -q "^$pid zdtm-value unpatched" "$img/lup-restore.status" || fail "not recorded as unpatched"
 }
 
