@@ -23,7 +23,7 @@ CRIU_INCLUDE ?= $(shell $(TOP)/scripts/criu-include.sh $(CRIU) 2>/dev/null)
 export CRIU CRIT
 export LUP_BUILD := $(B)
 
-PKGS := libprotobuf-c libelf libcrypto
+PKGS := libprotobuf-c libelf libcrypto json-c
 LUP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunwind-x86_64 -lunwind
 
 # lib/ is in folders by concern (Documentation/design.md). Each folder is compiled with

@@ -15,6 +15,7 @@
 #include "core/list.h"
 #include "core/patch.h"
 #include "exit-status.h"
+#include "live/container.h"
 #include "live/live.h"
 #include "live/proc.h"
 #include "util/err.h"
@@ -40,15 +41,16 @@ struct cmdline {
 	char *plugin_dir_abs;		/* lup.so's directory, absolute (criu changes its own) */
 	char *trusted_keys;		/* --trusted-keys, absolute */
 	char *gdb_dir;			/* list --gdb DIR, absolute */
+	const char *container;		/* --container ID: its init instead of a PID */
 	struct lup_patch_bytes *patch_bytes;	/* each patch file as read and checked */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: lup patch -p PATCH [-p PATCH ...] [options] PID [-- CRIU_OPTIONS...]\n"
-		"       lup revert --id ID | --all [options] PID [-- CRIU_OPTIONS...]\n"
-		"       lup list [--json | --gdb DIR] PID\n"
+		"usage: lup patch -p PATCH [-p PATCH ...] [options] PID|--container ID [-- CRIU_OPTIONS...]\n"
+		"       lup revert --id ID | --all [options] PID|--container ID [-- CRIU_OPTIONS...]\n"
+		"       lup list [--json | --gdb DIR] PID|--container ID\n"
 		"       lup recover PID | --all\n"
 		"patch and revert change the running process tree rooted at PID: in place by\n"
 		"default (each process stopped for a moment, written into, resumed), or with\n"
@@ -63,6 +65,8 @@ static void usage(FILE *f)
 		"      --max-wait SECS   total wait between tries (default %d)\n"
 		"      --wait SECS       wait for another lup run on the tree (default: refuse)\n"
 		"      --json            the result and step times (list: the patches) as JSON\n"
+		"      --container ID    the tree of a running container (podman's or runc's\n"
+		"                        name for it) instead of a PID; in place only\n"
 		"      --gdb DIR         list: each patch as an ELF file in DIR, and the gdb\n"
 		"                        commands that load them: gdb -p PID -x <(lup list --gdb DIR PID)\n"
 		"      --trusted-keys DIR  public keys of the patch signers (default:\n"
@@ -110,6 +114,7 @@ static bool add_patch_path(struct cmdline *c, const char *path)
 enum {
 	OPT_CRIU = 256, OPT_PLUGIN_DIR, OPT_IMAGES, OPT_KEEP, OPT_TRIES, OPT_MAX_WAIT, OPT_TIMEOUT,
 	OPT_JSON, OPT_ID, OPT_ALL, OPT_CHECKPOINT, OPT_TRUSTED_KEYS, OPT_WAIT, OPT_GDB,
+	OPT_CONTAINER,
 };
 
 static const struct option long_opts[] = {
@@ -123,6 +128,7 @@ static const struct option long_opts[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "gdb", required_argument, NULL, OPT_GDB },
+	{ "container", required_argument, NULL, OPT_CONTAINER },
 	{ "id", required_argument, NULL, OPT_ID },
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "checkpoint", no_argument, NULL, OPT_CHECKPOINT },
@@ -186,6 +192,9 @@ static int parse_opt(struct cmdline *c, int opt, const char *arg)
 	case OPT_JSON:
 		c->json = true;
 		return 0;
+	case OPT_CONTAINER:
+		c->container = arg;
+		return 0;
 	case OPT_GDB:
 		free(c->gdb_dir);
 		c->gdb_dir = lup_abs_path(arg);
@@ -222,7 +231,11 @@ static const char *check_cmdline(const struct cmdline *c, int nr_args)
 
 	if (!strcmp(c->cmd, "recover"))
 		return nr_args != !c->all ? "give either PID or --all" : NULL;
-	if (nr_args != 1)
+	if (c->container && (nr_args || !strcmp(c->cmd, "recover")))
+		return "give either PID or --container ID";
+	if (c->container && c->live.transport == LUP_LIVE_CHECKPOINT)
+		return "--container: in place only (the runtime's own checkpoint is not driven yet)";
+	if (nr_args != !c->container)
 		return "one PID expected";
 	if (c->gdb_dir && (strcmp(c->cmd, "list") || c->json))
 		return "--gdb is for lup list, without --json";
@@ -268,6 +281,8 @@ static int parse_cmdline(struct cmdline *c, int argc, char **argv)
 		usage(stderr);
 		return LUP_EXIT_USAGE;
 	}
+	if (c->container)
+		return lup_container_pid(c->container, &c->live.pid) ? LUP_EXIT_FAIL : 0;
 	if (optind == nr)
 		return 0;	/* lup recover --all */
 	if (!parse_num("PID", argv[optind], 1, INT_MAX, &pid) || !is_process(pid))

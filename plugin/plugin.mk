@@ -14,7 +14,7 @@ $(PLUGIN_OBJS): LUP_CFLAGS += -I$(CRIU_INCLUDE)
 # same names as lup's, and lup's code must bind to lup's.
 $(PLUGIN): $(PLUGIN_OBJS) $(LIBLUP) plugin/lup.map
 	$(CC) $(CFLAGS) -shared -Wl,--version-script=plugin/lup.map -Wl,-z,now -o $@ \
-		$(PLUGIN_OBJS) $(LIBLUP) $(LUP_LIBS) $(shell pkg-config --libs json-c)
+		$(PLUGIN_OBJS) $(LIBLUP) $(LUP_LIBS)
 
 install-plugin: $(PLUGIN)
 	install -d $(DESTDIR)$(CRIU_PLUGIN_DIR)

@@ -2,8 +2,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,11 +10,11 @@
 
 #include "util/err.h"
 #include "util/log.h"
+#include "util/run.h"
 #include "mkpatch/mkpatch-priv.h"
 
 #define MAX_OUTPUT (64 * 1024)
 
-extern char **environ;
 
 /*
  * Position independent, calls through the GOT; every function calls __fentry__ first:
@@ -82,72 +80,17 @@ static char **compiler_argv(const struct lup_mkpatch_opts *o, bool static_target
 	return argv;
 }
 
-/* Starts argv with stdout and stderr into a pipe and signals unblocked. */
-static int spawn(char **argv, pid_t *pid, int *out_fd)
+/* What the compiler's wait status st means; its output is shown either way. */
+static int check_compiler(const char *cc, int st, const char *output)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none;
-	int pfd[2], ret;
-
-	if (pipe2(pfd, O_CLOEXEC))
-		return -errno;
-	sigemptyset(&none);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
-	ret = -posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	close(pfd[1]);
-	if (ret)
-		close(pfd[0]);
-	else
-		*out_fd = pfd[0];
-	return ret;
-}
-
-/* Everything the compiler printed (the first MAX_OUTPUT bytes of it), NUL terminated. */
-static char *collect_output(int fd)
-{
-	char *buf = malloc(MAX_OUTPUT + 1), sink[4096];
-	size_t cap = buf ? MAX_OUTPUT : 0, len = 0;
-	ssize_t n;
-
-	/* Read to the end even without room: a compiler blocked on a full pipe never exits. */
-	for (;;) {
-		bool room = len < cap;
-
-		n = read(fd, room ? buf + len : sink, room ? cap - len : sizeof(sink));
-		if (n == 0 || (n < 0 && errno != EINTR))
-			break;
-		if (n > 0 && room)
-			len += (size_t)n;
-	}
-	close(fd);
-	if (buf)
-		buf[len] = '\0';
-	return buf;
-}
-
-static int wait_compiler(const char *cc, pid_t pid, const char *output)
-{
-	int status;
-
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 		if (output && *output)
 			pr_warn("%s says:\n%s", cc, output);
 		return 0;
 	}
 	pr_err("%s: compilation failed (%s %d):\n%s", cc,
-	       WIFEXITED(status) ? "exit status" : "signal",
-	       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), output ? output : "");
+	       WIFEXITED(st) ? "exit status" : "signal",
+	       WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st), output ? output : "");
 	return -LUP_EBADPATCH;
 }
 
@@ -155,8 +98,7 @@ static int run_compiler(const struct lup_mkpatch_opts *o, bool static_target, co
 			char *const rt[2])
 {
 	char *words = strdup(o->cc && *o->cc ? o->cc : "gcc"), **argv = NULL, *output;
-	int ret = -ENOMEM, fd;
-	pid_t pid;
+	int ret = -ENOMEM, st;
 
 	if (words)
 		argv = compiler_argv(o, static_target, words, so, rt);
@@ -165,13 +107,13 @@ static int run_compiler(const struct lup_mkpatch_opts *o, bool static_target, co
 		ret = argv ? -EINVAL : ret;
 		goto out;
 	}
-	ret = spawn(argv, &pid, &fd);
-	if (ret) {
-		pr_err("%s: cannot run: %s", argv[0], strerror(-ret));
+	st = lup_run_capture(argv, LUP_RUN_CAPTURE_STDERR, MAX_OUTPUT, &output);
+	if (st < 0) {
+		ret = st;
+		pr_err("%s: cannot run: %s", argv[0], strerror(-st));
 		goto out;
 	}
-	output = collect_output(fd);
-	ret = wait_compiler(argv[0], pid, output);
+	ret = check_compiler(argv[0], st, output);
 	free(output);
 out:
 	free(argv);

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Running containers patched by name, in place (`lup patch --container ID`): a runc
+# container and a podman one (its image made with `podman import` of a busybox-static
+# rootfs, no registry). Each is listed and reverted by name too; it keeps its init's PID,
+# its monitor stays its parent, and the zdtm target inside reports PASS (memory and
+# threads intact, the patched value seen) when the runtime stops it.
+source "$(dirname "$0")/../lib.sh"
+
+ZB=$LUP_BUILD/zdtm-tests
+id=lup-ct-$$
+bundle=$T/bundle
+
+cleanup_containers() {
+	runc delete -f "$id" >/dev/null 2>&1 || true
+	podman rm -f "$id" >/dev/null 2>&1 || true
+	podman rmi -f "localhost/$id:1" >/dev/null 2>&1 || true
+	_lup_cleanup
+}
+trap cleanup_containers EXIT
+
+bash "$(dirname "$0")/runc/make-bundle.sh" "$bundle" "$ZB/target-static" -t 2 -e 2
+lup-mkpatch -t "$bundle/rootfs/bin/target" -o "$T/value.lup" --id zdtm-value \
+	"$LUP_TOP/zdtm-tests/patches/value.c" 2>/dev/null || fail "lup-mkpatch failed"
+
+# Patches, lists and reverts the container by name; then patches it again for the end.
+patch_by_name() { # runtime pid-before
+	local ppid
+	ppid=$(awk '{ print $4 }' "/proc/$2/stat")
+	lup patch -p "$T/value.lup" --container "$id" 2>"$T/err" || { cat "$T/err"; fail "$1: not patched"; }
+	lup list --container "$id" 2>/dev/null | grep -q zdtm-value || fail "$1: not listed by name"
+	lup revert --id zdtm-value --container "$id" 2>/dev/null || fail "$1: not reverted"
+	lup list --container "$id" 2>/dev/null | grep -q "0 patches" || fail "$1: still patched"
+	lup patch -p "$T/value.lup" --container "$id" 2>/dev/null || fail "$1: not patched again"
+	alive "$2" || fail "$1: the container's init is gone"
+	[ "$(awk '{ print $4 }' "/proc/$2/stat")" = "$ppid" ] || fail "$1: its parent changed"
+}
+
+note "runc: patched, listed and reverted by name, in place"
+(cd "$bundle" && runc run -d "$id" </dev/null > >(cat >"$T/runc.out") 2>&1)
+for i in $(seq 200); do grep -q ready "$T/runc.out" 2>/dev/null && break; sleep 0.05; done
+pid=$(runc state "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
+patch_by_name runc "$pid"
+runc kill "$id" TERM
+for i in $(seq 200); do runc state "$id" 2>/dev/null | grep -q '"stopped"' && break; sleep 0.05; done
+sleep 0.2
+[ "$(tail -n 1 "$T/runc.out")" = PASS ] || fail "runc: the container reported: $(cat "$T/runc.out")"
+runc delete -f "$id"
+
+note "podman: patched, listed and reverted by name, in place; its monitor stays the parent"
+tar -C "$bundle/rootfs" -cf "$T/rootfs.tar" .
+podman import "$T/rootfs.tar" "localhost/$id:1" >/dev/null
+# This machine lets no process raise its limits: podman's defaults would not start.
+podman run -d --name "$id" --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
+	"localhost/$id:1" /bin/target -t 2 -e 2 >/dev/null || fail "podman run failed"
+for i in $(seq 200); do podman logs "$id" 2>/dev/null | grep -q ready && break; sleep 0.05; done
+pid=$(podman inspect --format '{{.State.Pid}}' "$id")
+[ "$(cat "/proc/$(awk '{ print $4 }' "/proc/$pid/stat")/comm")" = conmon ] ||
+	fail "podman: the container's init is not conmon's child"
+patch_by_name podman "$pid"
+podman stop -t 10 "$id" >/dev/null
+[ "$(podman logs "$id" 2>&1 | tail -n 1)" = PASS ] ||
+	fail "podman: the container reported: $(podman logs "$id" 2>&1)"
+
+note "an unknown container: refused, naming it"
+expect_refusal 1 "container no-such-$$: neither podman nor runc" lup list --container "no-such-$$"
+note "PASS"
