@@ -102,6 +102,10 @@ $(LIBLUP): $(LIB_OBJS)
 	rm -f $@ && ar rcs $@ $^
 
 
+# The version the programs say: the commit the tree was built from.
+LUP_VERSION := $(shell git -C $(TOP) describe --always --dirty 2>/dev/null || echo unknown)
+$(B)/imgtool/tool-setup.o: LUP_CFLAGS += -DLUP_VERSION='"$(LUP_VERSION)"'
+
 $(PROGRAMS): $(B)/%: $(B)/imgtool/%.o $(TOOL_COMMON) $(LIBLUP)
 	$(CC) $(CFLAGS) -o $@ $^ $(LUP_LIBS)
 

@@ -67,6 +67,7 @@ static int parse(int argc, char **argv, struct lup_mkpatch_opts *o, const char *
 		{ "sign", required_argument, NULL, 's' },
 		{ "trusted-keys", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
 	int end = 1, c;
@@ -90,6 +91,7 @@ static int parse(int argc, char **argv, struct lup_mkpatch_opts *o, const char *
 		case 's': o->sign_key = optarg; break;
 		case 'T': lup_trust_use(optarg); break;
 		case 'h': usage(stdout); exit(LUP_EXIT_OK);
+		case 'V': lup_tool_version("lup-mkpatch"); exit(LUP_EXIT_OK);
 		default: return -1;
 		}
 	}

@@ -110,6 +110,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "all", no_argument, NULL, 'a' },
 		{ "trusted-keys", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -150,6 +151,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'h':
 			o->mode = MODE_HELP;
 			return 0;
+		case 'V':
+			lup_tool_version("lup-rewrite");
+			exit(LUP_EXIT_OK);
 		default:
 			usage(stderr);
 			return LUP_EXIT_USAGE;

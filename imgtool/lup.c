@@ -463,6 +463,10 @@ int main(int argc, char **argv)
 	if (ret)
 		return ret;
 
+	if (argc == 2 && !strcmp(argv[1], "--version")) {
+		lup_tool_version("lup");
+		return LUP_EXIT_OK;
+	}
 	if (argc < 2 || !is_cmd(argv[1])) {
 		bool help = argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"));
 

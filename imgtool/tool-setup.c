@@ -1,7 +1,14 @@
+#include <stdio.h>
+
 #include "exit-status.h"
 #include "tool-setup.h"
 #include "util/conf.h"
 #include "util/log.h"
+
+void lup_tool_version(const char *prog)
+{
+	printf("%s %s\n", prog, LUP_VERSION);
+}
 
 int lup_tool_setup(void)
 {

@@ -8,4 +8,7 @@
  */
 int lup_tool_setup(void);
 
+/* "PROG VERSION", on stdout: the version the build was made from. */
+void lup_tool_version(const char *prog);
+
 #endif

@@ -9,11 +9,13 @@ export CRIU CRIT
 
 pass=0 fail=0 failed=()
 run_one() { # name cmd...
-	local name=$1 log; shift
+	local name=$1 log tmp; shift
 	log=$(mktemp)
+	# Each test's TMPDIR (lup's default images directories) is its own, removed after it.
+	tmp=$(mktemp -d /tmp/lup-check.XXXXXX)
 	local t0=$SECONDS
 	# Under a subreaper, so that targets killed by a dump are reaped at once.
-	if "$LUP_BUILD/test/tools/reaper" "$@" >"$log" 2>&1; then
+	if TMPDIR=$tmp "$LUP_BUILD/test/tools/reaper" "$@" >"$log" 2>&1; then
 		pass=$((pass + 1)); printf 'PASS %-40s %3ds\n' "$name" $((SECONDS - t0))
 	else
 		fail=$((fail + 1)); failed+=("$name")
@@ -21,6 +23,7 @@ run_one() { # name cmd...
 		sed 's/^/    | /' "$log" | tail -n 60
 	fi
 	rm -f "$log"
+	rm -rf "$tmp"
 }
 
 for t in "$LUP_BUILD"/test/unit/test-*; do
