@@ -19,6 +19,7 @@
 #include "tool-setup.h"
 #include "core/list.h"
 #include "core/patch.h"
+#include "images/archive.h"
 #include "images/rewrite.h"
 #include "images/show.h"
 #include "util/root-path.h"
@@ -30,12 +31,13 @@ enum mode {
 	MODE_REWRITE,
 	MODE_LIST,
 	MODE_REVERT,
+	MODE_ARCHIVE,
 	MODE_HELP,
 };
 
 struct opts {
 	enum mode mode;
-	const char *dir;	/* the checkpoint directory */
+	const char *dir;	/* the checkpoint directory; --archive: the archive */
 	bool json;
 	const char *out, *root;	/* rewrite, revert: -o, --root */
 	const char *revert_id;	/* revert: --revert ID; NULL with --all */
@@ -74,6 +76,7 @@ static void usage(FILE *out)
 	      "                   [--trusted-keys DIR]\n"
 	      "       lup-rewrite --list -D IMG_DIR [--json] [--root DIR]\n"
 	      "       lup-rewrite --revert ID|--all -D IMG_DIR -o OUT_DIR [--root DIR]\n"
+	      "       lup-rewrite -p PATCH [-p PATCH ...] --archive IN.tar -o OUT.tar [--root DIR]\n"
 	      "  --show DIR   print the processes, threads, VMAs and pages of checkpoint DIR\n"
 	      "  --json       print it as JSON\n"
 	      "  -p PATCH     apply this patch (repeatable; applied in order)\n"
@@ -84,6 +87,10 @@ static void usage(FILE *out)
 	      "               $LUP_TRUSTED_KEYS, else /etc/lup/keys.d)\n"
 	      "  --list       print the patches applied to each process of IMG_DIR\n"
 	      "  --revert ID  revert patch ID in every process that has it (--all: every patch)\n"
+	      "  --archive IN a container checkpoint archive (podman's export, CRI-O's;\n"
+	      "               .tar, .tar.gz, .tar.zst): patched whole into -o OUT, compressed as\n"
+	      "               its name says; --root is the container image's root (default:\n"
+	      "               the image of config.dump, mounted by podman)\n"
 	      "See lup-rewrite(1).\n", out);
 }
 
@@ -108,6 +115,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "list", no_argument, NULL, 'l' },
 		{ "revert", required_argument, NULL, 'R' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "archive", required_argument, NULL, 'A' },
 		{ "trusted-keys", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -129,6 +137,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 				return LUP_EXIT_FAIL;
 			break;
 		case 'D':
+			o->dir = optarg;
+			break;
+		case 'A':
+			o->mode = MODE_ARCHIVE;
 			o->dir = optarg;
 			break;
 		case 'o':
@@ -159,17 +171,20 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			return LUP_EXIT_USAGE;
 		}
 	}
+	bool patching;
+
 	if (o->mode == MODE_NONE && o->nr_patches)
 		o->mode = MODE_REWRITE;
+	patching = o->mode == MODE_REWRITE || o->mode == MODE_ARCHIVE;
 	if (optind < argc || o->mode == MODE_NONE ||
 	    (o->json && o->mode != MODE_SHOW && o->mode != MODE_LIST) ||
-	    (o->mode == MODE_REWRITE || o->mode == MODE_REVERT) != (o->out != NULL) ||
+	    (patching || o->mode == MODE_REVERT) != (o->out != NULL) ||
 	    (o->mode != MODE_SHOW && o->mode != MODE_HELP && !o->dir) ||
-	    (o->root && o->mode == MODE_SHOW) || (o->nr_patches && o->mode != MODE_REWRITE)) {
+	    (o->root && o->mode == MODE_SHOW) || patching != !!o->nr_patches) {
 		usage(stderr);
 		return LUP_EXIT_USAGE;
 	}
-	return o->out && out_inside(o->out, o->dir) ? LUP_EXIT_USAGE : 0;
+	return o->out && o->mode != MODE_ARCHIVE && out_inside(o->out, o->dir) ? LUP_EXIT_USAGE : 0;
 }
 
 static int run_show(const struct opts *o)
@@ -184,23 +199,51 @@ static int run_show(const struct opts *o)
 	return ret;
 }
 
-static int run_rewrite(const struct opts *o)
+/* Every -p, read and checked; *out: all of them (freed by free_patches, also on failure). */
+static int read_patches(const struct opts *o, LupPatch ***out)
 {
 	LupPatch **patches = calloc(o->nr_patches, sizeof(*patches));
-	struct lup_rewrite_opts ro = { .img_dir = o->dir, .out_dir = o->out, .root = o->root,
-				       .nr_patches = o->nr_patches };
-	size_t i;
 	int ret = patches ? 0 : -ENOMEM;
 
-	for (i = 0; !ret && i < o->nr_patches; i++)
+	for (size_t i = 0; !ret && i < o->nr_patches; i++)
 		ret = lup_patch_read(o->patches[i], &patches[i]);
-	ro.patches = patches;
-	if (!ret)
-		ret = lup_rewrite(&ro);
-	for (i = 0; patches && i < o->nr_patches; i++)
+	*out = patches;
+	return ret;
+}
+
+static void free_patches(const struct opts *o, LupPatch **patches)
+{
+	for (size_t i = 0; patches && i < o->nr_patches; i++)
 		if (patches[i])
 			lup_patch_free(patches[i]);
 	free(patches);
+}
+
+static int run_rewrite(const struct opts *o)
+{
+	struct lup_rewrite_opts ro = { .img_dir = o->dir, .out_dir = o->out, .root = o->root,
+				       .nr_patches = o->nr_patches };
+	LupPatch **patches;
+	int ret = read_patches(o, &patches);
+
+	ro.patches = patches;
+	if (!ret)
+		ret = lup_rewrite(&ro);
+	free_patches(o, patches);
+	return ret;
+}
+
+static int run_archive(const struct opts *o)
+{
+	struct lup_archive_opts ao = { .in = o->dir, .out = o->out, .root = o->root,
+				       .nr_patches = o->nr_patches };
+	LupPatch **patches;
+	int ret = read_patches(o, &patches);
+
+	ao.patches = patches;
+	if (!ret)
+		ret = lup_rewrite_archive(&ao);
+	free_patches(o, patches);
 	return ret;
 }
 
@@ -239,6 +282,9 @@ int main(int argc, char **argv)
 		break;
 	case MODE_REVERT:
 		ret = run_revert(&o);
+		break;
+	case MODE_ARCHIVE:
+		ret = run_archive(&o);
 		break;
 	case MODE_HELP:
 		usage(stdout);

@@ -10,7 +10,6 @@
 #include "core/stack-check.h"
 
 #define LUP_DEFAULT_PATCH_DIR "/etc/lup/patches.d"
-#define LUP_ORIG_DIR "lup-orig"			/* original images, under the images dir */
 #define LUP_RESULT_FILE "lup-restore.status"	/* outcome of each patch, per process */
 
 /* The configured patches; NULL when none is configured (every hook then does nothing). */
@@ -71,13 +70,8 @@ int lup_plugin_dump_gate(int pid);
 int lup_plugin_dump_lock(int pid);
 /* Frees what the gate cached across the processes of the dump. */
 void lup_plugin_gate_free(void);
-/* init(RESTORE): patches the images directory in place; never fails the restore. */
+/* init(RESTORE): patches the images directory in place; fails as on_failure says. */
 int lup_plugin_restore_images(void);
-/*
- * The images of DIR/new_dir (dfd: DIR) take the place of those they replace, which move
- * into a new LUP_ORIG_DIR[.N] behind a relative `parent` link; rolled back on failure.
- */
-int lup_plugin_swap_in(int dfd, const char *dir, const char *new_dir);
 /* Reads what each restored process must show, from the (rewritten) images. */
 int lup_plugin_verify_collect(const char *dir, const char *root);
 /* RESUME_DEVICES_LATE: checks jumps and patch VMAs in the live process, records it. */

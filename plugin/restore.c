@@ -1,6 +1,6 @@
 /*
  * init(RESTORE): before CRIU reads any image, the images directory is patched in place:
- * lup_rewrite builds a parent-linked directory inside it, which lup_plugin_swap_in puts
+ * lup_rewrite builds a parent-linked directory inside it, which lup_swap_in puts
  * in place of the original images (kept in LUP_ORIG_DIR). A configured patch that could
  * not be applied (its rewrite failed: a file of the process not found under the root, a
  * name no library defines, ...) is recorded as NOT APPLIED in lup-restore.status, and
@@ -20,6 +20,7 @@
 #include <criu-plugin.h>
 
 #include "images/dump.h"
+#include "images/swap.h"
 #include "util/conf.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -91,7 +92,7 @@ static int rewrite_in_place(int dfd, LupPatch **todo, size_t nr, const char *roo
 	remove_new_dir(dfd);
 	ret = lup_rewrite(&o);
 	if (!ret)
-		ret = lup_plugin_swap_in(dfd, img_dir, LUP_NEW_DIR);
+		ret = lup_swap_in(dfd, img_dir, LUP_NEW_DIR);
 	remove_new_dir(dfd);
 	if (ret < 0) {
 		snprintf(out, sizeof(out), "%s", lup_plugin_last_error());

@@ -58,29 +58,39 @@ static int host_open(const char *path)
 	return fd;
 }
 
-int lup_root_open(const char *root, const char *path)
+/* path inside one root directory (len bytes of root); a negative errno, not reported. */
+static int open_in(const char *root, size_t len, const char *path)
 {
 	/* glibc 2.36 has no openat2() wrapper. */
 	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT };
+	char dir[PATH_MAX];
 	int dfd, fd, err, tries = 0;
 
-	if (is_host_root(root))
-		return host_open(path);
-	dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0) {
-		err = errno;
-		pr_err("%s: %s", root, strerror(err));
-		return -err;
-	}
+	snprintf(dir, sizeof(dir), "%.*s", (int)len, root);
+	dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
 	do
 		fd = (int)syscall(SYS_openat2, dfd, path, &how, sizeof(how));
 	while (fd < 0 && errno == EAGAIN && ++tries < OPEN_TRIES);
 	err = errno;
 	close(dfd);
-	if (fd < 0) {
-		report(root, path, err);
-		return -err;
+	return fd < 0 ? -err : fd;
+}
+
+int lup_root_open(const char *root, const char *path)
+{
+	int fd = -ENOENT;
+
+	if (is_host_root(root))
+		return host_open(path);
+	/* A list "UPPER:LOWER": the first that has the file, as an overlay shows it. */
+	for (const char *r = root, *end; fd == -ENOENT && r; r = *end ? end + 1 : NULL) {
+		end = strchrnul(r, ':');
+		fd = open_in(r, (size_t)(end - r), path);
 	}
+	if (fd < 0)
+		report(root, path, -fd);
 	return fd;
 }
 

@@ -8,7 +8,8 @@ char *lup_root_join(const char *root, const char *path);
  * Opens path read-only as seen from inside root: "..", absolute symlinks and relative
  * ones resolve within root, never above it (openat2 RESOLVE_IN_ROOT; magic links such as
  * /proc/PID/fd/N are refused). The host's root (NULL, "" or "/") is an ordinary open.
- * Returns the fd or a negative errno, reported naming root + path.
+ * root may be a list "UPPER:LOWER..." (a container's changes over its image): the first
+ * that has path. Returns the fd or a negative errno, reported naming root + path.
  */
 int lup_root_open(const char *root, const char *path);
 

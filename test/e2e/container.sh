@@ -3,7 +3,10 @@
 # container and a podman one (its image made with `podman import` of a busybox-static
 # rootfs, no registry). Each is listed and reverted by name too; it keeps its init's PID,
 # its monitor stays its parent, and the zdtm target inside reports PASS (memory and
-# threads intact, the patched value seen) when the runtime stops it.
+# threads intact, the patched value seen) when the runtime stops it. Then podman's
+# exported checkpoint (`podman container checkpoint --export`, with a file the
+# container wrote in its rootfs-diff) is patched by `lup-rewrite --archive` and
+# `podman container restore --import` brings the container back patched.
 source "$(dirname "$0")/../lib.sh"
 
 ZB=$LUP_BUILD/zdtm-tests
@@ -17,6 +20,11 @@ cleanup_containers() {
 	_lup_cleanup
 }
 trap cleanup_containers EXIT
+
+# runc (also podman's) runs the `criu` it finds first in PATH.
+mkdir -p "$T/bin"
+ln -s "$CRIU" "$T/bin/criu"
+export PATH=$T/bin:$PATH
 
 bash "$(dirname "$0")/runc/make-bundle.sh" "$bundle" "$ZB/target-static" -t 2 -e 2
 lup-mkpatch -t "$bundle/rootfs/bin/target" -o "$T/value.lup" --id zdtm-value \
@@ -60,6 +68,38 @@ patch_by_name podman "$pid"
 podman stop -t 10 "$id" >/dev/null
 [ "$(podman logs "$id" 2>&1 | tail -n 1)" = PASS ] ||
 	fail "podman: the container reported: $(podman logs "$id" 2>&1)"
+
+note "podman: an exported checkpoint patched by lup-rewrite --archive, restored with --import"
+podman rm -f "$id" >/dev/null
+podman run -d --name "$id" --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
+	"localhost/$id:1" /bin/target -t 2 -e 2 >/dev/null || fail "podman run failed"
+for i in $(seq 200); do podman logs "$id" 2>/dev/null | grep -q ready && break; sleep 0.05; done
+podman exec "$id" /bin/sh -c 'echo changed >/etc/lup-test' || fail "podman exec failed"
+timeout 120 podman container checkpoint --export="$T/ck.tar.zst" "$id" >/dev/null ||
+	fail "podman container checkpoint --export failed"
+# Listed into a file: grep -q ending the pipe early would fail it (pipefail).
+tar -tf "$T/ck.tar.zst" >"$T/ck.list"
+grep -q '^rootfs-diff.tar$' "$T/ck.list" || fail "the archive has no rootfs-diff.tar"
+sum=$(sha256sum <"$T/ck.tar.zst")
+lup-rewrite --archive "$T/ck.tar.zst" -p "$T/value.lup" -o "$T/patched.tar.zst" 2>"$T/err" ||
+	{ cat "$T/err"; fail "lup-rewrite --archive failed"; }
+[ "$(sha256sum <"$T/ck.tar.zst")" = "$sum" ] || fail "the input archive changed"
+tar -tf "$T/patched.tar.zst" >"$T/patched.list"
+grep -q '^checkpoint/lup-orig/pstree.img$' "$T/patched.list" ||
+	fail "the archive does not keep the original images"
+expect_refusal 2 "usage" lup-rewrite --archive "$T/ck.tar.zst" -o "$T/x.tar"
+expect_refusal 3 "$T/value.lup: .*failed\|not a checkpoint archive" \
+	lup-rewrite --archive "$T/value.lup" -p "$T/value.lup" -o "$T/y.tar"
+[ ! -e "$T/y.tar" ] || fail "a failed rewrite left its output"
+podman rm -f "$id" >/dev/null
+timeout 120 podman container restore --import "$T/patched.tar.zst" >/dev/null ||
+	fail "podman container restore --import failed"
+for i in $(seq 100); do [ "$(podman inspect --format '{{.State.Running}}' "$id")" = true ] && break; sleep 0.05; done
+lup list --container "$id" 2>/dev/null | grep -q zdtm-value || fail "the restored container is not patched"
+[ "$(podman exec "$id" /bin/busybox cat /etc/lup-test)" = changed ] || fail "the container's own change is lost"
+podman stop -t 10 "$id" >/dev/null
+[ "$(podman logs "$id" 2>&1 | tail -n 1)" = PASS ] ||
+	fail "podman --import: the container reported: $(podman logs "$id" 2>&1 | tail -3)"
 
 note "an unknown container: refused, naming it"
 expect_refusal 1 "container no-such-$$: neither podman nor runc" lup list --container "no-such-$$"

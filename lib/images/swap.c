@@ -1,9 +1,9 @@
 /*
- * The in-place swap of init(RESTORE): the images lup_rewrite wrote into DIR/NEW take the
- * place of those they replace, which move into DIR/ORIG (every other image is hard-linked
- * there, and the runtime's files beside them, such as runc's descriptors.json, copied, so
- * ORIG stays a complete checkpoint that a runtime restores) behind a relative `parent`
- * link. Renames and links only for the images: the cost does not depend on memory size.
+ * The in-place swap (the plugin's init(RESTORE), an archive's rewrite): the images
+ * lup_rewrite wrote into DIR/NEW take the place of those they replace, which move into
+ * DIR/ORIG (every other image is hard-linked there, and the runtime's files beside them,
+ * such as runc's descriptors.json, copied, so ORIG stays a complete checkpoint that a
+ * runtime restores) behind a relative `parent` link. Renames and links only for the images: the cost does not depend on memory size.
  * A failure half-way rolls the directory back to its original images: it is never left
  * half-patched.
  */
@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "images/swap.h"
 #include "util/file-copy.h"
 #include "util/log.h"
-#include "plugin.h"
 
 /* The directory being swapped: dfd, its path for messages, the new and the orig subdirs. */
 struct swap {
@@ -248,7 +248,7 @@ static int swap(struct swap *s, int *new_taken)
 	return ret;
 }
 
-int lup_plugin_swap_in(int dfd, const char *dir, const char *new_dir)
+int lup_swap_in(int dfd, const char *dir, const char *new_dir)
 {
 	struct swap s = { .dfd = dfd, .dir = dir, .new_dir = new_dir };
 	int ret, new_taken = 0;
