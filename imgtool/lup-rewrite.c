@@ -199,51 +199,36 @@ static int run_show(const struct opts *o)
 	return ret;
 }
 
-/* Every -p, read and checked; *out: all of them (freed by free_patches, also on failure). */
-static int read_patches(const struct opts *o, LupPatch ***out)
+static int rewrite_dir(const struct opts *o, LupPatch *const *patches)
+{
+	struct lup_rewrite_opts ro = { .img_dir = o->dir, .out_dir = o->out, .root = o->root,
+				       .patches = patches, .nr_patches = o->nr_patches };
+
+	return lup_rewrite(&ro);
+}
+
+static int rewrite_archive(const struct opts *o, LupPatch *const *patches)
+{
+	struct lup_archive_opts ao = { .in = o->dir, .out = o->out, .root = o->root,
+				       .patches = patches, .nr_patches = o->nr_patches };
+
+	return lup_rewrite_archive(&ao);
+}
+
+/* Reads and checks every -p, then rewrites with them (a directory or an archive). */
+static int run_rewrite(const struct opts *o)
 {
 	LupPatch **patches = calloc(o->nr_patches, sizeof(*patches));
 	int ret = patches ? 0 : -ENOMEM;
 
 	for (size_t i = 0; !ret && i < o->nr_patches; i++)
 		ret = lup_patch_read(o->patches[i], &patches[i]);
-	*out = patches;
-	return ret;
-}
-
-static void free_patches(const struct opts *o, LupPatch **patches)
-{
+	if (!ret)
+		ret = o->mode == MODE_ARCHIVE ? rewrite_archive(o, patches) : rewrite_dir(o, patches);
 	for (size_t i = 0; patches && i < o->nr_patches; i++)
 		if (patches[i])
 			lup_patch_free(patches[i]);
 	free(patches);
-}
-
-static int run_rewrite(const struct opts *o)
-{
-	struct lup_rewrite_opts ro = { .img_dir = o->dir, .out_dir = o->out, .root = o->root,
-				       .nr_patches = o->nr_patches };
-	LupPatch **patches;
-	int ret = read_patches(o, &patches);
-
-	ro.patches = patches;
-	if (!ret)
-		ret = lup_rewrite(&ro);
-	free_patches(o, patches);
-	return ret;
-}
-
-static int run_archive(const struct opts *o)
-{
-	struct lup_archive_opts ao = { .in = o->dir, .out = o->out, .root = o->root,
-				       .nr_patches = o->nr_patches };
-	LupPatch **patches;
-	int ret = read_patches(o, &patches);
-
-	ao.patches = patches;
-	if (!ret)
-		ret = lup_rewrite_archive(&ao);
-	free_patches(o, patches);
 	return ret;
 }
 
@@ -275,6 +260,7 @@ int main(int argc, char **argv)
 		ret = run_show(&o);
 		break;
 	case MODE_REWRITE:
+	case MODE_ARCHIVE:
 		ret = run_rewrite(&o);
 		break;
 	case MODE_LIST:
@@ -282,9 +268,6 @@ int main(int argc, char **argv)
 		break;
 	case MODE_REVERT:
 		ret = run_revert(&o);
-		break;
-	case MODE_ARCHIVE:
-		ret = run_archive(&o);
 		break;
 	case MODE_HELP:
 		usage(stdout);
