@@ -66,7 +66,8 @@ static void usage(FILE *f)
 		"      --wait SECS       wait for another lup run on the tree (default: refuse)\n"
 		"      --json            the result and step times (list: the patches) as JSON\n"
 		"      --container ID    the tree of a running container (podman's or runc's\n"
-		"                        name for it) instead of a PID; in place only\n"
+		"                        name for it) instead of a PID; with --checkpoint,\n"
+		"                        through podman's own checkpoint and restore\n"
 		"      --gdb DIR         list: each patch as an ELF file in DIR, and the gdb\n"
 		"                        commands that load them: gdb -p PID -x <(lup list --gdb DIR PID)\n"
 		"      --trusted-keys DIR  public keys of the patch signers (default:\n"
@@ -233,8 +234,6 @@ static const char *check_cmdline(const struct cmdline *c, int nr_args)
 		return nr_args != !c->all ? "give either PID or --all" : NULL;
 	if (c->container && (nr_args || !strcmp(c->cmd, "recover")))
 		return "give either PID or --container ID";
-	if (c->container && c->live.transport == LUP_LIVE_CHECKPOINT)
-		return "--container: in place only (the runtime's own checkpoint is not driven yet)";
 	if (nr_args != !c->container)
 		return "one PID expected";
 	if (c->gdb_dir && (strcmp(c->cmd, "list") || c->json))
@@ -280,6 +279,11 @@ static int parse_cmdline(struct cmdline *c, int argc, char **argv)
 		fprintf(stderr, "lup %s: %s\n", c->cmd, msg);
 		usage(stderr);
 		return LUP_EXIT_USAGE;
+	}
+	if (c->container && c->live.transport == LUP_LIVE_CHECKPOINT) {
+		/* Through the runtime's own checkpoint and restore (lib/live/live-container.c). */
+		c->live.transport = LUP_LIVE_CONTAINER;
+		c->live.container = c->container;
 	}
 	if (c->container)
 		return lup_container_pid(c->container, &c->live.pid) ? LUP_EXIT_FAIL : 0;

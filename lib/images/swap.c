@@ -206,7 +206,7 @@ err:
 }
 
 /* new_taken: images of the rewrite may already be in the directory. */
-static void roll_back(const struct swap *s, int new_taken)
+static int roll_back(const struct swap *s, int new_taken)
 {
 	int ret = 0;
 
@@ -226,6 +226,20 @@ static void roll_back(const struct swap *s, int new_taken)
 	else
 		pr_info("%s: rolled back to the original images: the process(es) restore unpatched",
 			s->dir);
+	return ret;
+}
+
+int lup_swap_out(int dfd, const char *dir)
+{
+	struct swap s = { .dfd = dfd, .dir = dir };
+	ssize_t n = readlinkat(dfd, "parent", s.orig, sizeof(s.orig) - 1);
+
+	if (n <= 0 || strncmp(s.orig, LUP_ORIG_DIR, strlen(LUP_ORIG_DIR))) {
+		pr_err("%s: no swapped-in images to take out (parent is not %s)", dir, LUP_ORIG_DIR);
+		return -ENOENT;
+	}
+	s.orig[n] = '\0';
+	return roll_back(&s, 1);
 }
 
 /* The parent link and the images; on failure the images taken so far are in new_taken. */

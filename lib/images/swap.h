@@ -11,5 +11,7 @@
  * restore, an exported archive).
  */
 int lup_swap_in(int dfd, const char *dir, const char *new_dir);
+/* The reverse of the last lup_swap_in of DIR: its original images back in place. */
+int lup_swap_out(int dfd, const char *dir);
 
 #endif

@@ -1,11 +1,13 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 
 #include "live/container.h"
+#include "util/err.h"
 #include "util/log.h"
 #include "util/run.h"
 
@@ -66,4 +68,93 @@ int lup_container_pid(const char *id, pid_t *pid)
 		return 0;
 	pr_err("container %s: neither podman nor runc knows a running container of that name", id);
 	return -ENOENT;
+}
+
+/* podman's answer on one line (a path), or NULL. */
+static char *podman_line(char *const argv[])
+{
+	char *out = ask(argv);
+
+	if (out)
+		out[strcspn(out, "\n")] = '\0';
+	if (out && out[0] != '/') {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+int lup_podman_open(const char *id, struct lup_podman *p)
+{
+	char *inspect[] = { "podman", "inspect", "--type", "container", "--format",
+			    "{{.StaticDir}}", (char *)id, NULL };
+	char *mount[] = { "podman", "mount", (char *)id, NULL };
+	char *dir = podman_line(inspect);
+
+	*p = (struct lup_podman){ .id = id };
+	if (!dir) {
+		pr_err("container %s: podman does not know it (its own checkpoint: podman containers only)",
+		       id);
+		return -ENOENT;
+	}
+	if (asprintf(&p->ckdir, "%s/checkpoint", dir) < 0)
+		p->ckdir = NULL;
+	free(dir);
+	p->rootfs = podman_line(mount);
+	if (!p->ckdir || !p->rootfs) {
+		pr_err("container %s: podman mount failed", id);
+		lup_podman_close(p);
+		return -EIO;
+	}
+	return 0;
+}
+
+void lup_podman_close(struct lup_podman *p)
+{
+	char *umount[] = { "podman", "umount", (char *)p->id, NULL };
+
+	if (p->rootfs)
+		free(ask(umount));
+	free(p->ckdir);
+	free(p->rootfs);
+	*p = (struct lup_podman){ 0 };
+}
+
+/*
+ * podman container ACTION [OPTION] ID under coreutils' timeout: 0, or -LUP_ECRIU (reported).
+ * The checkpoint keeps its files (--keep); a restore that succeeds removes them, one that
+ * fails keeps them (podman's way): the originals can still be restored.
+ */
+static int podman_run(const struct lup_podman *p, const char *action, const char *option,
+		      unsigned timeout_ms)
+{
+	char secs[16];
+	char *argv[] = { "timeout", "-k", "5", secs, "podman", "container", (char *)action,
+			 (char *)(option ? option : p->id), option ? (char *)p->id : NULL, NULL };
+	char *out;
+	int st;
+
+	snprintf(secs, sizeof(secs), "%u", (timeout_ms + 999) / 1000);
+	st = lup_run_capture(argv, LUP_RUN_CAPTURE_STDERR, 65536, &out);
+	if (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+		free(out);
+		return 0;
+	}
+	if (out)
+		out[strcspn(out, "\n")] = '\0';
+	pr_err("container %s: podman container %s failed%s: %s", p->id, action,
+	       st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 124 ? " (out of --timeout)" : "",
+	       out ? out : strerror(-st));
+	free(out);
+	return -LUP_ECRIU;
+}
+
+int lup_podman_checkpoint(const struct lup_podman *p, unsigned timeout_ms)
+{
+	return podman_run(p, "checkpoint", "--keep", timeout_ms);
+}
+
+int lup_podman_restore(const struct lup_podman *p, unsigned timeout_ms)
+{
+	return podman_run(p, "restore", NULL, timeout_ms);
 }

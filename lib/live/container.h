@@ -11,4 +11,21 @@
  */
 int lup_container_pid(const char *id, pid_t *pid);
 
+/*
+ * A podman container for its own checkpoint and restore: the directory podman keeps its
+ * checkpoint in, and its root file system, mounted (`podman mount`) until closed.
+ */
+struct lup_podman {
+	const char *id;
+	char *ckdir;			/* StaticDir/checkpoint */
+	char *rootfs;
+};
+
+/* -ENOENT (reported) when podman does not know it. */
+int lup_podman_open(const char *id, struct lup_podman *p);
+void lup_podman_close(struct lup_podman *p);
+/* podman container checkpoint --keep / restore, each at most timeout_ms. */
+int lup_podman_checkpoint(const struct lup_podman *p, unsigned timeout_ms);
+int lup_podman_restore(const struct lup_podman *p, unsigned timeout_ms);
+
 #endif

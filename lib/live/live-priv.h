@@ -76,8 +76,13 @@ typedef int (*lup_live_round_fn)(void *ctx, struct lup_live_try *t, struct lup_l
 /* Rounds while busy, with a doubling backoff bounded by o->tries and o->max_wait_ms. */
 int lup_live_rounds(const struct lup_live_opts *o, lup_live_round_fn round, void *ctx,
 		    struct lup_live_result *res);
-/* The transports (lib/live/live-checkpoint.c, lib/live/inplace.c). */
+/* The images of in edited into out (patch or revert, as o says), files under root. */
+int lup_live_edit(const struct lup_live_opts *o, const char *in, const char *out,
+		  const char *root);
+
+/* The transports (lib/live/live-checkpoint.c, live-container.c, inplace.c). */
 int lup_live_checkpoint(const struct lup_live_opts *o, struct lup_live_result *res);
+int lup_live_container(const struct lup_live_opts *o, struct lup_live_result *res);
 int lup_live_inplace(const struct lup_live_opts *o, struct lup_file_ids *files,
 		     struct lup_live_result *res);
 

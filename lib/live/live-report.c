@@ -25,6 +25,7 @@ static const char *const state_names[] = {
 static const char *const transport_names[] = {
 	[LUP_LIVE_INPLACE] = "in-place",
 	[LUP_LIVE_CHECKPOINT] = "checkpoint",
+	[LUP_LIVE_CONTAINER] = "container checkpoint",
 };
 
 /* What a round that succeeded did. */

@@ -121,7 +121,8 @@ int lup_live_run(const struct lup_live_opts *o, struct lup_live_result *res)
 		ret = lock_and_check(o, files, &locks);
 	if (!ret)
 		ret = o->transport == LUP_LIVE_INPLACE ? lup_live_inplace(o, files, res) :
-							  lup_live_checkpoint(o, res);
+		      o->transport == LUP_LIVE_CONTAINER ? lup_live_container(o, res) :
+							   lup_live_checkpoint(o, res);
 	lup_locks_release(&locks);
 	lup_file_ids_free(files);
 	res->err = ret;

@@ -23,6 +23,7 @@
 enum lup_live_transport {
 	LUP_LIVE_INPLACE,			/* the default */
 	LUP_LIVE_CHECKPOINT,			/* criu dump, rewrite, criu restore */
+	LUP_LIVE_CONTAINER,			/* the runtime's checkpoint, rewrite, restore */
 };
 
 enum lup_live_op {
@@ -40,6 +41,7 @@ struct lup_live_opts {
 	const char *revert_id;			/* revert: the patch id; NULL: every patch */
 	struct lup_criu criu;
 	const char *images;			/* NULL: a new directory under $TMPDIR or /var/tmp */
+	const char *container;			/* LUP_LIVE_CONTAINER: the container's name */
 	bool keep;				/* keep the images after a success */
 	unsigned tries;				/* dumps at most, while busy */
 	unsigned max_wait_ms;			/* total backoff between tries */

@@ -6,7 +6,9 @@
 # threads intact, the patched value seen) when the runtime stops it. Then podman's
 # exported checkpoint (`podman container checkpoint --export`, with a file the
 # container wrote in its rootfs-diff) is patched by `lup-rewrite --archive` and
-# `podman container restore --import` brings the container back patched.
+# `podman container restore --import` brings the container back patched; and
+# `lup patch --checkpoint --container` goes through podman's own checkpoint and restore
+# (conmon stays the parent), and so does the revert.
 source "$(dirname "$0")/../lib.sh"
 
 ZB=$LUP_BUILD/zdtm-tests
@@ -100,6 +102,27 @@ lup list --container "$id" 2>/dev/null | grep -q zdtm-value || fail "the restore
 podman stop -t 10 "$id" >/dev/null
 [ "$(podman logs "$id" 2>&1 | tail -n 1)" = PASS ] ||
 	fail "podman --import: the container reported: $(podman logs "$id" 2>&1 | tail -3)"
+
+note "podman: patched through podman's own checkpoint and restore (--checkpoint --container)"
+podman rm -f "$id" >/dev/null
+podman run -d --name "$id" --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
+	"localhost/$id:1" /bin/target -t 2 -e 2 >/dev/null || fail "podman run failed"
+for i in $(seq 200); do podman logs "$id" 2>/dev/null | grep -q ready && break; sleep 0.05; done
+lup patch --checkpoint -p "$T/value.lup" --container "$id" 2>"$T/err" ||
+	{ cat "$T/err"; fail "--checkpoint --container: not patched"; }
+grep -q "podman container restore $id" "$T/err" || fail "the way back is not said before the freeze"
+pid=$(podman inspect --format '{{.State.Pid}}' "$id")
+[ "$(cat "/proc/$(awk '{ print $4 }' "/proc/$pid/stat")/comm")" = conmon ] ||
+	fail "--checkpoint --container: conmon is not the restored container's parent"
+lup list --container "$id" 2>/dev/null | grep -q zdtm-value || fail "--checkpoint --container: not listed"
+[ ! -e "$(podman inspect --format '{{.StaticDir}}' "$id")/checkpoint" ] ||
+	fail "podman's checkpoint files were left after the restore"
+note "podman: reverted the same way"
+lup revert --checkpoint --id zdtm-value --container "$id" 2>/dev/null || fail "--checkpoint --container: not reverted"
+lup list --container "$id" 2>/dev/null | grep -q "0 patches" || fail "--checkpoint --container: still patched"
+podman stop -t 10 "$id" >/dev/null
+podman logs "$id" 2>&1 | grep -q '^1: zdtm_value() = 1, expected 2$' ||
+	fail "--checkpoint --container: the reverted container did not run its old code to the end"
 
 note "an unknown container: refused, naming it"
 expect_refusal 1 "container no-such-$$: neither podman nor runc" lup list --container "no-such-$$"
