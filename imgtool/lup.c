@@ -67,7 +67,7 @@ static void usage(FILE *f)
 		"      --json            the result and step times (list: the patches) as JSON\n"
 		"      --container ID    the tree of a running container (podman's or runc's\n"
 		"                        name for it) instead of a PID; with --checkpoint,\n"
-		"                        through podman's own checkpoint and restore\n"
+		"                        through the runtime's own checkpoint and restore\n"
 		"      --gdb DIR         list: each patch as an ELF file in DIR, and the gdb\n"
 		"                        commands that load them: gdb -p PID -x <(lup list --gdb DIR PID)\n"
 		"      --trusted-keys DIR  public keys of the patch signers (default:\n"

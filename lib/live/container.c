@@ -1,10 +1,12 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "live/container.h"
 #include "util/err.h"
@@ -84,77 +86,166 @@ static char *podman_line(char *const argv[])
 	return out;
 }
 
-int lup_podman_open(const char *id, struct lup_podman *p)
+static int open_podman(const char *id, struct lup_container *c)
 {
 	char *inspect[] = { "podman", "inspect", "--type", "container", "--format",
 			    "{{.StaticDir}}", (char *)id, NULL };
 	char *mount[] = { "podman", "mount", (char *)id, NULL };
 	char *dir = podman_line(inspect);
 
-	*p = (struct lup_podman){ .id = id };
-	if (!dir) {
-		pr_err("container %s: podman does not know it (its own checkpoint: podman containers only)",
-		       id);
+	if (!dir)
 		return -ENOENT;
-	}
-	if (asprintf(&p->ckdir, "%s/checkpoint", dir) < 0)
-		p->ckdir = NULL;
+	c->runtime = LUP_RUNTIME_PODMAN;
+	if (asprintf(&c->ckdir, "%s/checkpoint", dir) < 0)
+		c->ckdir = NULL;
 	free(dir);
-	p->rootfs = podman_line(mount);
-	if (!p->ckdir || !p->rootfs) {
+	c->rootfs = podman_line(mount);
+	if (!c->ckdir || !c->rootfs) {
 		pr_err("container %s: podman mount failed", id);
-		lup_podman_close(p);
 		return -EIO;
 	}
 	return 0;
 }
 
-void lup_podman_close(struct lup_podman *p)
+/*
+ * The init's descriptor fd, reopened with its access mode (a pipe to its log reader);
+ * /dev/null for what cannot be reopened (a socket, a closed descriptor).
+ */
+static int reopen_stdio(pid_t pid, int fd)
 {
-	char *umount[] = { "podman", "umount", (char *)p->id, NULL };
+	char path[64], line[128];
+	unsigned flags = O_RDWR;
+	FILE *f;
+	int ret;
 
-	if (p->rootfs)
-		free(ask(umount));
-	free(p->ckdir);
-	free(p->rootfs);
-	*p = (struct lup_podman){ 0 };
+	snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", (int)pid, fd);
+	f = fopen(path, "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "flags: %o", &flags) == 1)
+			break;
+	if (f)
+		fclose(f);
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+	ret = open(path, (int)(flags & O_ACCMODE) | O_CLOEXEC);
+	return ret >= 0 ? ret : open("/dev/null", O_RDWR | O_CLOEXEC);
 }
 
-/*
- * podman container ACTION [OPTION] ID under coreutils' timeout: 0, or -LUP_ECRIU (reported).
- * The checkpoint keeps its files (--keep); a restore that succeeds removes them, one that
- * fails keeps them (podman's way): the originals can still be restored.
- */
-static int podman_run(const struct lup_podman *p, const char *action, const char *option,
-		      unsigned timeout_ms)
+static int open_runc(const char *id, const char *images, struct lup_container *c)
 {
-	char secs[16];
-	char *argv[] = { "timeout", "-k", "5", secs, "podman", "container", (char *)action,
-			 (char *)(option ? option : p->id), option ? (char *)p->id : NULL, NULL };
-	char *out;
-	int st;
+	char *argv[] = { "runc", "state", (char *)id, NULL };
+	char *out = ask(argv);
+	json_object *st = out ? json_tokener_parse(out) : NULL, *b, *r, *p;
+	pid_t pid = 0;
 
-	snprintf(secs, sizeof(secs), "%u", (timeout_ms + 999) / 1000);
-	st = lup_run_capture(argv, LUP_RUN_CAPTURE_STDERR, 65536, &out);
+	if (st && json_object_object_get_ex(st, "bundle", &b) &&
+	    json_object_object_get_ex(st, "rootfs", &r) && json_object_object_get_ex(st, "pid", &p)) {
+		c->bundle = strdup(json_object_get_string(b));
+		c->rootfs = strdup(json_object_get_string(r));
+		pid = (pid_t)json_object_get_int(p);
+	}
+	json_object_put(st);
+	free(out);
+	if (pid <= 0)
+		return -ENOENT;
+	c->runtime = LUP_RUNTIME_RUNC;
+	c->ckdir = strdup(images);
+	for (int i = 0; i < 3; i++)
+		c->stdio[i] = reopen_stdio(pid, i);
+	return c->bundle && c->rootfs && c->ckdir ? 0 : -ENOMEM;
+}
+
+int lup_container_open(const char *id, const char *images, struct lup_container *c)
+{
+	int ret;
+
+	*c = (struct lup_container){ .id = id, .stdio = { -1, -1, -1 } };
+	ret = open_podman(id, c);
+	if (ret == -ENOENT)
+		ret = open_runc(id, images, c);
+	if (ret == -ENOENT)
+		pr_err("container %s: neither podman nor runc knows a running container of that name", id);
+	if (ret)
+		lup_container_close(c);
+	return ret;
+}
+
+void lup_container_close(struct lup_container *c)
+{
+	char *umount[] = { "podman", "umount", (char *)c->id, NULL };
+
+	if (c->runtime == LUP_RUNTIME_PODMAN && c->rootfs)
+		free(ask(umount));
+	for (int i = 0; i < 3; i++)
+		if (c->stdio[i] >= 0)
+			close(c->stdio[i]);
+	free(c->ckdir);
+	free(c->rootfs);
+	free(c->bundle);
+	*c = (struct lup_container){ .stdio = { -1, -1, -1 } };
+}
+
+/* What a runtime's run said, once: 0, or -LUP_ECRIU (reported). */
+static int check_run(const struct lup_container *c, const char *what, int st, char *out)
+{
 	if (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
 		free(out);
 		return 0;
 	}
 	if (out)
 		out[strcspn(out, "\n")] = '\0';
-	pr_err("container %s: podman container %s failed%s: %s", p->id, action,
+	pr_err("container %s: %s failed%s: %s", c->id, what,
 	       st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 124 ? " (out of --timeout)" : "",
-	       out ? out : strerror(-st));
+	       out && *out ? out : st < 0 ? strerror(-st) : "see its log");
 	free(out);
 	return -LUP_ECRIU;
 }
 
-int lup_podman_checkpoint(const struct lup_podman *p, unsigned timeout_ms)
+/*
+ * The runtime under coreutils' timeout. podman: the checkpoint keeps its files (--keep);
+ * a restore that succeeds removes them, one that fails keeps them (podman's way), so
+ * the originals can still be restored. runc: the images in lup's directory; the restore
+ * gets the init's own standard streams (runc gives them to the restored container).
+ */
+static int run_runtime(const struct lup_container *c, bool restore, unsigned timeout_ms)
 {
-	return podman_run(p, "checkpoint", "--keep", timeout_ms);
+	char secs[16], *out = NULL;
+	char *podman_ck[] = { "timeout", "-k", "5", secs, "podman", "container", "checkpoint",
+			      "--keep", (char *)c->id, NULL };
+	char *podman_rs[] = { "timeout", "-k", "5", secs, "podman", "container", "restore",
+			      (char *)c->id, NULL };
+	char *runc_ck[] = { "timeout", "-k", "5", secs, "runc", "checkpoint", "--image-path",
+			    c->ckdir, "--work-path", c->ckdir, (char *)c->id, NULL };
+	char *runc_rs[] = { "timeout", "-k", "5", secs, "runc", "restore", "-d", "--image-path",
+			    c->ckdir, "--work-path", c->ckdir, "--bundle", c->bundle,
+			    (char *)c->id, NULL };
+	int st;
+
+	snprintf(secs, sizeof(secs), "%u", (timeout_ms + 999) / 1000);
+	if (c->runtime == LUP_RUNTIME_PODMAN)
+		st = lup_run_capture(restore ? podman_rs : podman_ck, LUP_RUN_CAPTURE_STDERR, 65536,
+				     &out);
+	else if (restore)
+		st = lup_run_stdio(runc_rs, c->stdio);
+	else
+		st = lup_run_capture(runc_ck, LUP_RUN_CAPTURE_STDERR, 65536, &out);
+	return check_run(c, restore ? "restore" : "checkpoint", st, out);
 }
 
-int lup_podman_restore(const struct lup_podman *p, unsigned timeout_ms)
+int lup_container_checkpoint(const struct lup_container *c, unsigned timeout_ms)
 {
-	return podman_run(p, "restore", NULL, timeout_ms);
+	return run_runtime(c, false, timeout_ms);
+}
+
+int lup_container_restore(const struct lup_container *c, unsigned timeout_ms)
+{
+	return run_runtime(c, true, timeout_ms);
+}
+
+void lup_container_restore_cmd(const struct lup_container *c, char *buf, size_t size)
+{
+	if (c->runtime == LUP_RUNTIME_PODMAN)
+		snprintf(buf, size, "podman container restore %s", c->id);
+	else
+		snprintf(buf, size, "runc restore -d --image-path %s --bundle %s %s", c->ckdir,
+			 c->bundle, c->id);
 }

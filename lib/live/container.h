@@ -11,21 +11,37 @@
  */
 int lup_container_pid(const char *id, pid_t *pid);
 
-/*
- * A podman container for its own checkpoint and restore: the directory podman keeps its
- * checkpoint in, and its root file system, mounted (`podman mount`) until closed.
- */
-struct lup_podman {
-	const char *id;
-	char *ckdir;			/* StaticDir/checkpoint */
-	char *rootfs;
+enum lup_runtime {
+	LUP_RUNTIME_PODMAN,
+	LUP_RUNTIME_RUNC,
 };
 
-/* -ENOENT (reported) when podman does not know it. */
-int lup_podman_open(const char *id, struct lup_podman *p);
-void lup_podman_close(struct lup_podman *p);
-/* podman container checkpoint --keep / restore, each at most timeout_ms. */
-int lup_podman_checkpoint(const struct lup_podman *p, unsigned timeout_ms);
-int lup_podman_restore(const struct lup_podman *p, unsigned timeout_ms);
+/*
+ * A container for its runtime's own checkpoint and restore: where the images go (podman:
+ * its checkpoint directory; runc: lup's images directory), its root file system (podman
+ * mounts it until closed), and for runc, which has no monitor, its bundle and the
+ * standard streams of its init, opened before the checkpoint so that the restored
+ * container writes where it wrote (its log pipe) and not where lup does.
+ */
+struct lup_container {
+	const char *id;
+	enum lup_runtime runtime;
+	char *ckdir;
+	char *rootfs;
+	char *bundle;
+	int stdio[3];
+};
+
+/*
+ * Opens container id of podman, else of runc (images: lup's directory for runc's
+ * images, created). -ENOENT (reported) when neither knows it.
+ */
+int lup_container_open(const char *id, const char *images, struct lup_container *c);
+void lup_container_close(struct lup_container *c);
+/* The runtime's checkpoint and restore, each at most timeout_ms; -LUP_ECRIU (reported). */
+int lup_container_checkpoint(const struct lup_container *c, unsigned timeout_ms);
+int lup_container_restore(const struct lup_container *c, unsigned timeout_ms);
+/* The command that restores it, for messages. */
+void lup_container_restore_cmd(const struct lup_container *c, char *buf, size_t size);
 
 #endif

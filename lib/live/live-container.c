@@ -1,18 +1,18 @@
 /*
  * The checkpoint transport of a container (`lup patch --checkpoint --container ID`):
  * through its runtime's own checkpoint and restore, so that the runtime keeps the
- * container, its monitor its parent and its state its own: `podman container checkpoint
- * --keep`, the images patched in place in podman's checkpoint directory (the originals in
- * lup-orig/, lib/images/swap.c), `podman container restore` (which removes them once it
- * has succeeded). A failed restore of
- * the patched images puts the originals back and restores them; a busy process is tried
- * again after the backoff, as the other transports do. Podman's containers only: runc has
- * no monitor to own a restored container's standard streams.
+ * container, its monitor its parent and its state its own (lib/live/container.c):
+ * podman's checkpoint, or runc's into lup's images directory; the images patched in
+ * place (the originals in lup-orig/, lib/images/swap.c); the runtime's restore. A
+ * failed restore of the patched images puts the originals back and restores them; a
+ * busy process is tried again after the backoff, as the other transports do.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "images/swap.h"
@@ -26,7 +26,7 @@
 
 struct round {
 	const struct lup_live_opts *o;
-	struct lup_podman *p;
+	struct lup_container *p;
 };
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -63,19 +63,15 @@ static enum lup_live_state fall_back(const struct round *r)
 	if (dfd >= 0)
 		close(dfd);
 	if (!ret)
-		ret = lup_podman_restore(r->p, r->o->criu.timeout_ms);
-	if (!ret)
-		return LUP_LIVE_ORIGINAL;
-	pr_err("container %s: LOST: not restored; once the cause is fixed: podman container restore %s",
-	       r->p->id, r->p->id);
-	return LUP_LIVE_LOST;
+		ret = lup_container_restore(r->p, r->o->criu.timeout_ms);
+	return ret ? LUP_LIVE_LOST : LUP_LIVE_ORIGINAL;	/* LOST: said by the caller */
 }
 
 static int one_round(void *ctx, struct lup_live_try *t, struct lup_live_result *res)
 {
 	const struct round *r = ctx;
 	double s = lup_live_now_ms(), e;
-	int ret = lup_podman_checkpoint(r->p, r->o->criu.timeout_ms);
+	int ret = lup_container_checkpoint(r->p, r->o->criu.timeout_ms);
 
 	t->dump_ms = (e = lup_live_now_ms()) - s;
 	if (ret)
@@ -85,9 +81,9 @@ static int one_round(void *ctx, struct lup_live_try *t, struct lup_live_result *
 	e = lup_live_now_ms();
 	if (ret) {
 		/* Nothing swapped in (or rolled back): the originals, as checkpointed. */
-		res->state = lup_podman_restore(r->p, r->o->criu.timeout_ms) ? fall_back(r) :
+		res->state = lup_container_restore(r->p, r->o->criu.timeout_ms) ? fall_back(r) :
 									       LUP_LIVE_ORIGINAL;
-	} else if (lup_podman_restore(r->p, r->o->criu.timeout_ms)) {
+	} else if (lup_container_restore(r->p, r->o->criu.timeout_ms)) {
 		ret = -LUP_ECRIU;
 		res->state = fall_back(r);
 	} else {
@@ -100,15 +96,29 @@ static int one_round(void *ctx, struct lup_live_try *t, struct lup_live_result *
 
 int lup_live_container(const struct lup_live_opts *o, struct lup_live_result *res)
 {
-	struct lup_podman p;
-	struct round r = { .o = o, .p = &p };
-	int ret = lup_podman_open(o->container, &p);
+	struct lup_live_dirs dirs = { 0 };
+	struct lup_container c;
+	struct round r = { .o = o, .p = &c };
+	char cmd[8192];
+	int ret = lup_live_dirs_init(&dirs, o->images, o->pid);
 
-	if (ret)
+	if (!ret)
+		ret = lup_live_dirs_reset(&dirs);	/* orig/: runc's images */
+	if (!ret)
+		ret = lup_container_open(o->container, dirs.orig, &c);
+	if (ret) {
+		lup_live_dirs_free(&dirs);
 		return ret;
-	pr_info("container %s: images in %s; should this run be cut short: podman container restore %s",
-		o->container, p.ckdir, o->container);
+	}
+	lup_container_restore_cmd(&c, cmd, sizeof(cmd));
+	pr_info("container %s: images in %s; should this run be cut short: %s", o->container,
+		c.ckdir, cmd);
 	ret = lup_live_rounds(o, one_round, &r, res);
-	lup_podman_close(&p);
+	if (res->state == LUP_LIVE_LOST)
+		pr_err("container %s: LOST: not restored; once the cause is fixed: %s", c.id, cmd);
+	lup_container_close(&c);
+	if (ret || o->keep || lup_live_dirs_remove(&dirs))
+		res->images = strdup(dirs.top);
+	lup_live_dirs_free(&dirs);
 	return ret;
 }

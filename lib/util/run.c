@@ -11,29 +11,48 @@
 
 extern char **environ;
 
-/* Starts argv with stdout (and stderr) into a pipe and signals unblocked. */
-static int spawn(char *const argv[], enum lup_run_stderr err, pid_t *pid, int *out_fd)
+/* Starts argv with the file actions fa and signals unblocked. */
+static int start(char *const argv[], const posix_spawn_file_actions_t *fa, pid_t *pid)
 {
-	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
 	sigset_t none;
-	int pfd[2], ret;
+	int ret;
 
-	if (pipe2(pfd, O_CLOEXEC))
-		return -errno;
 	sigemptyset(&none);
 	posix_spawnattr_init(&attr);
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	ret = -posix_spawnp(pid, argv[0], fa, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	return ret;
+}
+
+static int wait_for(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return status;
+}
+
+/* Starts argv with stdout (and stderr) into a pipe. */
+static int spawn(char *const argv[], enum lup_run_stderr err, pid_t *pid, int *out_fd)
+{
+	posix_spawn_file_actions_t fa;
+	int pfd[2], ret;
+
+	if (pipe2(pfd, O_CLOEXEC))
+		return -errno;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, pfd[1], 1);
 	if (err == LUP_RUN_CAPTURE_STDERR)
 		posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
 	else
 		posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	ret = -posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
+	ret = start(argv, &fa, pid);
 	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
 	close(pfd[1]);
 	if (ret)
 		close(pfd[0]);
@@ -67,7 +86,7 @@ static char *collect_output(int fd, size_t max)
 
 int lup_run_capture(char *const argv[], enum lup_run_stderr err, size_t max, char **out)
 {
-	int fd, status, ret;
+	int fd = -1, ret;
 	pid_t pid;
 
 	*out = NULL;
@@ -75,8 +94,19 @@ int lup_run_capture(char *const argv[], enum lup_run_stderr err, size_t max, cha
 	if (ret)
 		return ret;
 	*out = collect_output(fd, max);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return status;
+	return wait_for(pid);
+}
+
+int lup_run_stdio(char *const argv[], const int stdio[3])
+{
+	posix_spawn_file_actions_t fa;
+	int ret;
+	pid_t pid;
+
+	posix_spawn_file_actions_init(&fa);
+	for (int i = 0; i < 3; i++)
+		posix_spawn_file_actions_adddup2(&fa, stdio[i], i);
+	ret = start(argv, &fa, &pid);
+	posix_spawn_file_actions_destroy(&fa);
+	return ret ? ret : wait_for(pid);
 }

@@ -16,5 +16,7 @@ enum lup_run_stderr {
  * memory). Its wait status, or -errno when it could not be started. Waits for it to end.
  */
 int lup_run_capture(char *const argv[], enum lup_run_stderr err, size_t max, char **out);
+/* Runs argv with stdio[0..2] as its standard streams; its wait status, or -errno. */
+int lup_run_stdio(char *const argv[], const int stdio[3]);
 
 #endif

@@ -8,7 +8,8 @@
 # container wrote in its rootfs-diff) is patched by `lup-rewrite --archive` and
 # `podman container restore --import` brings the container back patched; and
 # `lup patch --checkpoint --container` goes through podman's own checkpoint and restore
-# (conmon stays the parent), and so does the revert.
+# (conmon stays the parent), and so does the revert; and through runc's, the restored
+# container writing on into the pipe it wrote to.
 source "$(dirname "$0")/../lib.sh"
 
 ZB=$LUP_BUILD/zdtm-tests
@@ -54,6 +55,22 @@ runc kill "$id" TERM
 for i in $(seq 200); do runc state "$id" 2>/dev/null | grep -q '"stopped"' && break; sleep 0.05; done
 sleep 0.2
 [ "$(tail -n 1 "$T/runc.out")" = PASS ] || fail "runc: the container reported: $(cat "$T/runc.out")"
+runc delete -f "$id"
+
+note "runc: patched through runc's own checkpoint and restore; its output goes on into its pipe"
+(cd "$bundle" && runc run -d "$id" </dev/null > >(cat >"$T/runc2.out") 2>&1)
+for i in $(seq 200); do grep -q ready "$T/runc2.out" 2>/dev/null && break; sleep 0.05; done
+lup patch --checkpoint -p "$T/value.lup" --container "$id" 2>"$T/err" ||
+	{ cat "$T/err"; fail "runc --checkpoint --container: not patched"; }
+grep -q "runc restore -d --image-path .* --bundle $bundle $id" "$T/err" ||
+	fail "the way back is not said before the checkpoint"
+runc state "$id" | grep -q '"running"' || fail "runc --checkpoint --container: not running"
+lup list --container "$id" 2>/dev/null | grep -q zdtm-value || fail "runc --checkpoint --container: not listed"
+runc kill "$id" TERM
+for i in $(seq 200); do runc state "$id" 2>/dev/null | grep -q '"stopped"' && break; sleep 0.05; done
+sleep 0.2
+[ "$(tail -n 1 "$T/runc2.out")" = PASS ] ||
+	fail "runc --checkpoint --container: the container reported: $(cat "$T/runc2.out")"
 runc delete -f "$id"
 
 note "podman: patched, listed and reverted by name, in place; its monitor stays the parent"
