@@ -9,14 +9,25 @@
 # `podman container restore --import` brings the container back patched; and
 # `lup patch --checkpoint --container` goes through podman's own checkpoint and restore
 # (conmon stays the parent), and so does the revert; and through runc's, the restored
-# container writing on into the pipe it wrote to.
+# container writing on into the pipe it wrote to. Last, lup.so installed where CRIU
+# looks and /etc/lup/lup.conf (conmon passes no environment) patch a podman restore.
 source "$(dirname "$0")/../lib.sh"
 
 ZB=$LUP_BUILD/zdtm-tests
 id=lup-ct-$$
 bundle=$T/bundle
 
+# /usr/lib/criu/lup.so and /etc/lup/lup.conf as they were before the test.
+restore_system_files() {
+	local f
+	for f in /usr/lib/criu/lup.so /etc/lup/lup.conf; do
+		[ -e "$T/saved.$(basename "$f")" ] && cp -a "$T/saved.$(basename "$f")" "$f" ||
+			rm -f "$f"
+	done
+}
+
 cleanup_containers() {
+	[ -n "${T:-}" ] && grep -qs "$T" /etc/lup/lup.conf && restore_system_files
 	runc delete -f "$id" >/dev/null 2>&1 || true
 	podman rm -f "$id" >/dev/null 2>&1 || true
 	podman rmi -f "localhost/$id:1" >/dev/null 2>&1 || true
@@ -140,6 +151,29 @@ lup list --container "$id" 2>/dev/null | grep -q "0 patches" || fail "--checkpoi
 podman stop -t 10 "$id" >/dev/null
 podman logs "$id" 2>&1 | grep -q '^1: zdtm_value() = 1, expected 2$' ||
 	fail "--checkpoint --container: the reverted container did not run its old code to the end"
+
+note "podman with lup.so in CRIU's plugin directory and /etc/lup/lup.conf: restored patched"
+# conmon gives CRIU no environment of ours: the plugin must find its settings in
+# /etc/lup/lup.conf and the container's root from podman's config.json. Whatever was
+# there before is put back at exit.
+for f in /usr/lib/criu/lup.so /etc/lup/lup.conf; do
+	[ -e "$f" ] && cp -a "$f" "$T/saved.$(basename "$f")"
+done
+mkdir -p /usr/lib/criu /etc/lup "$T/podman-patches"
+cp "$LUP_BUILD/plugin/lup.so" /usr/lib/criu/lup.so
+cp "$T/value.lup" "$T/podman-patches/"
+printf 'patch_dir = %s\n' "$T/podman-patches" >/etc/lup/lup.conf
+podman rm -f "$id" >/dev/null
+podman run -d --name "$id" --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
+	"localhost/$id:1" /bin/target -t 2 -e 2 >/dev/null || fail "podman run failed"
+for i in $(seq 200); do podman logs "$id" 2>/dev/null | grep -q ready && break; sleep 0.05; done
+timeout 120 podman container checkpoint "$id" >/dev/null || fail "podman container checkpoint failed"
+timeout 120 podman container restore "$id" >/dev/null || fail "podman container restore failed"
+lup list --container "$id" 2>/dev/null | grep -q zdtm-value || fail "podman's restore did not patch it"
+restore_system_files
+podman stop -t 10 "$id" >/dev/null
+[ "$(podman logs "$id" 2>&1 | tail -n 1)" = PASS ] ||
+	fail "podman with lup.so: the container reported: $(podman logs "$id" 2>&1 | tail -3)"
 
 note "an unknown container: refused, naming it"
 expect_refusal 1 "container no-such-$$: neither podman nor runc" lup list --container "no-such-$$"
