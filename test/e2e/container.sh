@@ -44,6 +44,29 @@ bash "$(dirname "$0")/runc/make-bundle.sh" "$bundle" "$ZB/target-static" -t 2 -e
 lup-mkpatch -t "$bundle/rootfs/bin/target" -o "$T/value.lup" --id zdtm-value \
 	"$LUP_TOP/zdtm-tests/patches/value.c" 2>/dev/null || fail "lup-mkpatch failed"
 
+# The zdtm target in a runc container, its output into OUT through a pipe; ready.
+runc_start() { # out
+	(cd "$bundle" && runc run -d "$id" </dev/null > >(cat >"$1") 2>&1)
+	for i in $(seq 200); do grep -q ready "$1" 2>/dev/null && break; sleep 0.05; done
+}
+
+# The zdtm target in a new podman container; ready. This machine lets no process raise
+# its limits: podman's default ones would not start.
+podman_start() {
+	podman rm -f "$id" >/dev/null 2>&1 || true
+	podman run -d --name "$id" --network none --ulimit nofile=1024:1024 \
+		--ulimit nproc=4096:4096 "localhost/$id:1" /bin/target -t 2 -e 2 >/dev/null ||
+		fail "podman run failed"
+	for i in $(seq 200); do podman_said ready && break; sleep 0.05; done
+}
+
+# The container's log has the line (read whole first: grep -q ending a pipe early would
+# fail it, pipefail).
+podman_said() { # line
+	podman logs "$id" >"$T/podman.log" 2>&1 || true
+	grep -qx -- "$1" "$T/podman.log"
+}
+
 # Patches, lists and reverts the container by name; then patches it again for the end.
 patch_by_name() { # runtime pid-before
 	local ppid
@@ -58,8 +81,7 @@ patch_by_name() { # runtime pid-before
 }
 
 note "runc: patched, listed and reverted by name, in place"
-(cd "$bundle" && runc run -d "$id" </dev/null > >(cat >"$T/runc.out") 2>&1)
-for i in $(seq 200); do grep -q ready "$T/runc.out" 2>/dev/null && break; sleep 0.05; done
+runc_start "$T/runc.out"
 pid=$(runc state "$id" | python3 -c 'import json,sys; print(json.load(sys.stdin)["pid"])')
 patch_by_name runc "$pid"
 runc kill "$id" TERM
@@ -69,8 +91,7 @@ sleep 0.2
 runc delete -f "$id"
 
 note "runc: patched through runc's own checkpoint and restore; its output goes on into its pipe"
-(cd "$bundle" && runc run -d "$id" </dev/null > >(cat >"$T/runc2.out") 2>&1)
-for i in $(seq 200); do grep -q ready "$T/runc2.out" 2>/dev/null && break; sleep 0.05; done
+runc_start "$T/runc2.out"
 lup patch --checkpoint -p "$T/value.lup" --container "$id" 2>"$T/err" ||
 	{ cat "$T/err"; fail "runc --checkpoint --container: not patched"; }
 grep -q "runc restore -d --image-path .* --bundle $bundle $id" "$T/err" ||
@@ -87,10 +108,7 @@ runc delete -f "$id"
 note "podman: patched, listed and reverted by name, in place; its monitor stays the parent"
 tar -C "$bundle/rootfs" -cf "$T/rootfs.tar" .
 podman import "$T/rootfs.tar" "localhost/$id:1" >/dev/null
-# This machine lets no process raise its limits: podman's defaults would not start.
-podman run -d --name "$id" --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
-	"localhost/$id:1" /bin/target -t 2 -e 2 >/dev/null || fail "podman run failed"
-for i in $(seq 200); do podman logs "$id" 2>/dev/null | grep -q ready && break; sleep 0.05; done
+podman_start
 pid=$(podman inspect --format '{{.State.Pid}}' "$id")
 [ "$(cat "/proc/$(awk '{ print $4 }' "/proc/$pid/stat")/comm")" = conmon ] ||
 	fail "podman: the container's init is not conmon's child"
@@ -100,10 +118,7 @@ podman stop -t 10 "$id" >/dev/null
 	fail "podman: the container reported: $(podman logs "$id" 2>&1)"
 
 note "podman: an exported checkpoint patched by lup-rewrite --archive, restored with --import"
-podman rm -f "$id" >/dev/null
-podman run -d --name "$id" --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
-	"localhost/$id:1" /bin/target -t 2 -e 2 >/dev/null || fail "podman run failed"
-for i in $(seq 200); do podman logs "$id" 2>/dev/null | grep -q ready && break; sleep 0.05; done
+podman_start
 podman exec "$id" /bin/sh -c 'echo changed >/etc/lup-test' || fail "podman exec failed"
 timeout 120 podman container checkpoint --export="$T/ck.tar.zst" "$id" >/dev/null ||
 	fail "podman container checkpoint --export failed"
@@ -132,10 +147,7 @@ podman stop -t 10 "$id" >/dev/null
 	fail "podman --import: the container reported: $(podman logs "$id" 2>&1 | tail -3)"
 
 note "podman: patched through podman's own checkpoint and restore (--checkpoint --container)"
-podman rm -f "$id" >/dev/null
-podman run -d --name "$id" --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
-	"localhost/$id:1" /bin/target -t 2 -e 2 >/dev/null || fail "podman run failed"
-for i in $(seq 200); do podman logs "$id" 2>/dev/null | grep -q ready && break; sleep 0.05; done
+podman_start
 lup patch --checkpoint -p "$T/value.lup" --container "$id" 2>"$T/err" ||
 	{ cat "$T/err"; fail "--checkpoint --container: not patched"; }
 grep -q "podman container restore $id" "$T/err" || fail "the way back is not said before the freeze"
@@ -149,7 +161,7 @@ note "podman: reverted the same way"
 lup revert --checkpoint --id zdtm-value --container "$id" 2>/dev/null || fail "--checkpoint --container: not reverted"
 lup list --container "$id" 2>/dev/null | grep -q "0 patches" || fail "--checkpoint --container: still patched"
 podman stop -t 10 "$id" >/dev/null
-podman logs "$id" 2>&1 | grep -q '^1: zdtm_value() = 1, expected 2$' ||
+podman_said '1: zdtm_value() = 1, expected 2' ||
 	fail "--checkpoint --container: the reverted container did not run its old code to the end"
 
 note "podman with lup.so in CRIU's plugin directory and /etc/lup/lup.conf: restored patched"
@@ -163,10 +175,7 @@ mkdir -p /usr/lib/criu /etc/lup "$T/podman-patches"
 cp "$LUP_BUILD/plugin/lup.so" /usr/lib/criu/lup.so
 cp "$T/value.lup" "$T/podman-patches/"
 printf 'patch_dir = %s\n' "$T/podman-patches" >/etc/lup/lup.conf
-podman rm -f "$id" >/dev/null
-podman run -d --name "$id" --network none --ulimit nofile=1024:1024 --ulimit nproc=4096:4096 \
-	"localhost/$id:1" /bin/target -t 2 -e 2 >/dev/null || fail "podman run failed"
-for i in $(seq 200); do podman logs "$id" 2>/dev/null | grep -q ready && break; sleep 0.05; done
+podman_start
 timeout 120 podman container checkpoint "$id" >/dev/null || fail "podman container checkpoint failed"
 timeout 120 podman container restore "$id" >/dev/null || fail "podman container restore failed"
 lup list --container "$id" 2>/dev/null | grep -q zdtm-value || fail "podman's restore did not patch it"
