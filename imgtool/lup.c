@@ -50,13 +50,15 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: lup patch -p PATCH [-p PATCH ...] [options] PID|--container ID [-- CRIU_OPTIONS...]\n"
 		"       lup revert --id ID | --all [options] PID|--container ID [-- CRIU_OPTIONS...]\n"
-		"       lup list [--json | --gdb DIR] PID|--container ID\n"
+		"       lup list [--json | --gdb DIR] [PID|--container ID]\n"
 		"       lup recover PID | --all\n"
+		"       lup check\n"
 		"patch and revert change the running process tree rooted at PID: in place by\n"
 		"default (each process stopped for a moment, written into, resumed), or with\n"
 		"--checkpoint through criu dump, rewrite, criu restore. list prints the patches\n"
-		"applied to it (no freeze). recover brings back the processes of --checkpoint\n"
-		"runs that ended between their dump and their restore (lup killed).\n"
+		"applied to it (no freeze; no PID: every patched process of the host). recover brings back the processes of --checkpoint\n"
+		"runs that ended between their dump and their restore (lup killed). check says\n"
+		"whether lup can run on this machine (criu, /run/lup, ptrace, lup.so, keys).\n"
 		"  -p, --patch FILE      patch: a patch made by lup-mkpatch (repeatable)\n"
 		"      --id ID           revert: the patch to take out\n"
 		"      --all             revert: every applied patch, newest first;\n"
@@ -232,6 +234,10 @@ static const char *check_cmdline(const struct cmdline *c, int nr_args)
 
 	if (!strcmp(c->cmd, "recover"))
 		return nr_args != !c->all ? "give either PID or --all" : NULL;
+	if (!strcmp(c->cmd, "check"))
+		return nr_args ? "no PID: it checks the machine" : NULL;
+	if (!strcmp(c->cmd, "list") && !nr_args && !c->container && !c->gdb_dir)
+		return NULL;	/* every patched process of the host */
 	if (c->container && (nr_args || !strcmp(c->cmd, "recover")))
 		return "give either PID or --container ID";
 	if (nr_args != !c->container)
@@ -288,7 +294,7 @@ static int parse_cmdline(struct cmdline *c, int argc, char **argv)
 	if (c->container)
 		return lup_container_pid(c->container, &c->live.pid) ? LUP_EXIT_FAIL : 0;
 	if (optind == nr)
-		return 0;	/* lup recover --all */
+		return 0;	/* lup recover --all, lup check */
 	if (!parse_num("PID", argv[optind], 1, INT_MAX, &pid) || !is_process(pid))
 		return LUP_EXIT_USAGE;
 	c->live.pid = (pid_t)pid;
@@ -301,10 +307,16 @@ static int parse_cmdline(struct cmdline *c, int argc, char **argv)
  * there the dump is not gated: a busy process is dumped, found busy in the images and
  * restored from them.
  */
-static void find_plugin(struct cmdline *c)
+static const char *plugin_dir(const struct cmdline *c)
 {
 	const char *set = lup_setting(LUP_CONF_PLUGIN_DIR);
-	const char *dir = c->plugin_dir ? c->plugin_dir : set && *set ? set : LUP_CRIU_PLUGIN_DIR;
+
+	return c->plugin_dir ? c->plugin_dir : set && *set ? set : LUP_CRIU_PLUGIN_DIR;
+}
+
+static void find_plugin(struct cmdline *c)
+{
+	const char *dir = plugin_dir(c);
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/" LUP_PLUGIN_FILE, dir);
@@ -406,7 +418,7 @@ static int make_dir(const char *dir)
 static bool is_cmd(const char *s)
 {
 	return !strcmp(s, "patch") || !strcmp(s, "revert") || !strcmp(s, "list") ||
-	       !strcmp(s, "recover");
+	       !strcmp(s, "recover") || !strcmp(s, "check");
 }
 
 /* The command after parsing; returns the exit status. */
@@ -418,11 +430,16 @@ static int run(struct cmdline *c)
 	if (!strcmp(c->cmd, "list") && c->gdb_dir)
 		return lup_exit_report("lup", make_dir(c->gdb_dir) ?:
 					      lup_list_gdb(c->live.pid, c->gdb_dir, stdout));
+	if (!strcmp(c->cmd, "list") && !c->live.pid)
+		return lup_exit_report("lup", lup_list_host(c->json ? LUP_LIST_JSON : LUP_LIST_TEXT,
+							    stdout));
 	if (!strcmp(c->cmd, "list"))
 		return lup_exit_report("lup", lup_list_live(c->live.pid, c->json ? LUP_LIST_JSON :
 								    LUP_LIST_TEXT, stdout));
 	if (!strcmp(c->cmd, "recover"))
 		return lup_worker_run(recover, c, &stop);
+	if (!strcmp(c->cmd, "check"))
+		return lup_check(&c->live.criu, plugin_dir(c), stdout) ? LUP_EXIT_FAIL : LUP_EXIT_OK;
 	if (c->live.transport == LUP_LIVE_CHECKPOINT)
 		find_plugin(c);
 	if (!strcmp(c->cmd, "revert"))

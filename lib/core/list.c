@@ -118,16 +118,19 @@ static void print_proc(FILE *out, enum lup_list_format fmt, bool first, const st
 	fputs(json ? "]}" : "", out);
 }
 
-int lup_list_view(FILE *out, enum lup_list_format fmt, bool first, struct lup_view *v)
+int lup_list_view(FILE *out, enum lup_list_format fmt, bool first, bool skip_empty,
+		  struct lup_view *v)
 {
 	struct lup_records rs;
 	int ret = lup_records_find(v, &rs);
 
 	if (ret)
 		return ret;
-	print_proc(out, fmt, first, v, &rs);
+	ret = !skip_empty || rs.nr;
+	if (ret)
+		print_proc(out, fmt, first, v, &rs);
 	lup_records_free(&rs);
-	return 0;
+	return ret;
 }
 
 void lup_list_begin(FILE *out, enum lup_list_format fmt)

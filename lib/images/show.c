@@ -197,7 +197,8 @@ int lup_list_dump(const char *dir, const char *root, enum lup_list_format fmt, F
 
 		ret = lup_view_images(d, &d->procs[i], root, &v);
 		if (!ret) {
-			ret = lup_list_view(out, fmt, i == 0, &v);
+			ret = lup_list_view(out, fmt, i == 0, false, &v);
+			ret = ret > 0 ? 0 : ret;
 			lup_view_free(&v);
 		}
 	}

@@ -14,6 +14,7 @@
 #include "live/live-priv.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/run.h"
 #include "core/patch-sign.h"
 
 #define LOG_TAIL_LINES 5
@@ -263,4 +264,37 @@ int lup_criu_restore(const struct lup_criu *c, const char *dir)
 	snprintf(log, sizeof(log), "%s/restore.log", dir);
 	return check_status(c, run_criu(c, fixed, sizeof(fixed) / sizeof(fixed[0]), NULL), log,
 			    what);
+}
+
+int lup_criu_version(const struct lup_criu *c, char v[32])
+{
+	char *argv[] = { (char *)c->path, "--version", NULL }, *out, *at;
+	int st = lup_run_capture(argv, LUP_RUN_DROP_STDERR, 4096, &out);
+
+	at = out ? strstr(out, "Version: ") : NULL;
+	if (st < 0 || !WIFEXITED(st) || WEXITSTATUS(st) || !at) {
+		pr_err("%s: cannot run it or read its version%s", c->path,
+		       st < 0 ? "" : " (criu --version)");
+		free(out);
+		return -LUP_ECRIU;
+	}
+	snprintf(v, 32, "%.*s", (int)strcspn(at + 9, "\n"), at + 9);
+	free(out);
+	return 0;
+}
+
+int lup_criu_check_version(const struct lup_criu *c)
+{
+	unsigned major = 0, minor = 0;
+	char v[32];
+	int ret = lup_criu_version(c, v);
+
+	if (ret)
+		return ret;
+	if (sscanf(v, "%u.%u", &major, &minor) == 2 &&
+	    (major > LUP_CRIU_MIN_MAJOR || (major == LUP_CRIU_MIN_MAJOR && minor >= LUP_CRIU_MIN_MINOR)))
+		return 0;
+	pr_err("%s is CRIU %s; lup needs %d.%d or later (4.1 cannot dump inet sockets on kernels >= 6.16): give --criu, criu in lup.conf, or CRIU",
+	       c->path, v, LUP_CRIU_MIN_MAJOR, LUP_CRIU_MIN_MINOR);
+	return -LUP_ECRIU;
 }

@@ -59,4 +59,13 @@ int lup_criu_restore(const struct lup_criu *c, const char *dir);
  */
 void lup_criu_kill(pid_t pid);
 
+/* The oldest CRIU lup works with: 4.1 cannot dump inet sockets on kernels >= 6.16. */
+#define LUP_CRIU_MIN_MAJOR 4
+#define LUP_CRIU_MIN_MINOR 2
+
+/* What `criu --version` says: its version in *v ("4.2.1"). -LUP_ECRIU (reported). */
+int lup_criu_version(const struct lup_criu *c, char v[32]);
+/* The version is at least LUP_CRIU_MIN_*; else -LUP_ECRIU, reported with what to do. */
+int lup_criu_check_version(const struct lup_criu *c);
+
 #endif

@@ -253,7 +253,9 @@ int lup_live_checkpoint(const struct lup_live_opts *o, struct lup_live_result *r
 	 * it our child, so that the next round reaps it at once instead of waiting for init.
 	 */
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	ret = lup_live_dirs_init(&dirs, o->images, o->pid);
+	ret = lup_criu_check_version(&o->criu);
+	if (!ret)
+		ret = lup_live_dirs_init(&dirs, o->images, o->pid);
 	if (!ret && o->criu.plugin_dir && o->op == LUP_LIVE_OP_PATCH)
 		ret = write_patch_dir(o, dirs.top, &patch_dir);
 	gate.patch_dir = patch_dir;

@@ -107,6 +107,15 @@ void lup_live_result_free(struct lup_live_result *res);
  */
 int lup_recover(pid_t pid, bool quiet);
 
+/*
+ * lup check (lib/live/check.c): whether lup can run here (criu, /run/lup, ptrace), and
+ * notes (lup.so in plugin_dir, the trust store, lup.conf), on out. -EINVAL when not.
+ */
+int lup_check(const struct lup_criu *c, const char *plugin_dir, FILE *out);
+
+/* lup list (no PID): every process of the host that has patches, and its patches. */
+int lup_list_host(enum lup_list_format fmt, FILE *out);
+
 /* lup list: the patches applied to live process pid and its descendants. */
 int lup_list_live(pid_t pid, enum lup_list_format fmt, FILE *out);
 /*

@@ -2,7 +2,8 @@
 # lup.conf ($LUP_CONFIG here; /etc/lup/lup.conf by default): every program refuses an
 # unknown key or a bad value with the file, the line and exit 3; settings apply (criu's
 # path, the log level, the trust store) and the environment, even empty, goes over them;
-# lup's own criu runs never apply the configured patch directory.
+# lup's own criu runs never apply the configured patch directory. lup check says whether
+# the machine is ready (an old CRIU is not); lup list with no PID lists the host.
 source "$(dirname "$0")/../lib.sh"
 
 PROG=$LUP_BUILD/test/progs/lup-counter
@@ -25,9 +26,16 @@ lup-mkpatch -t "$PROG" -o "$T/counter.lup" "$FIX" 2>/dev/null
 pid=$(start_target "$PROG" busy)
 wait_lines "$pid" 2
 
-note "criu = a path that does not exist: used; CRIU in the environment goes over it"
+note "criu = a path that does not exist, or an old CRIU: refused before anything is frozen"
 printf 'criu = /nonexistent/criu\n' >"$LUP_CONFIG"
-expect_refusal 7 "cannot run /nonexistent/criu" lup patch --checkpoint --images "$T/img" -p "$T/counter.lup" "$pid"
+expect_refusal 7 "/nonexistent/criu: cannot run it" lup patch --checkpoint --images "$T/img" -p "$T/counter.lup" "$pid"
+alive "$pid" || fail "the process is gone"
+printf '#!/bin/sh\necho "Version: 4.1.1"\n' >"$T/old-criu"
+chmod +x "$T/old-criu"
+printf 'criu = %s\n' "$T/old-criu" >"$LUP_CONFIG"
+expect_refusal 7 "is CRIU 4.1.1; lup needs 4.2 or later" \
+	lup patch --checkpoint --images "$T/img2" -p "$T/counter.lup" "$pid"
+[ ! -e "$T/img2/orig" ] || fail "an old CRIU was run for a dump"
 alive "$pid" || fail "the process is gone"
 
 note "log_level = error: no information lines"
@@ -57,4 +65,18 @@ lup list "$pid" 2>/dev/null >"$T/list"
 grep -q "counter:" "$T/list" || fail "the patch given is not applied: $(cat "$T/list")"
 grep -q "other" "$T/list" && fail "a configured patch was applied by lup's own criu run"
 alive "$pid" || fail "the process is gone"
+
+note "lup list with no PID: every patched process of the host"
+: >"$LUP_CONFIG"
+lup list >"$T/host" 2>"$T/err" || fail "lup list (host): $(cat "$T/err")"
+grep -q "^process $pid: 1 patch$" "$T/host" || fail "the patched process is not listed: $(cat "$T/host")"
+lup list --json | python3 -c 'import json, sys; p = json.load(sys.stdin)["processes"]
+sys.exit(0 if any(x["pid"] == int(sys.argv[1]) for x in p) else 1)' "$pid" ||
+	fail "lup list --json (host) does not list it"
+
+note "lup check: ready with CRIU 4.2, not with an old one"
+CRIU=$LUP_TOP/.deps/bin/criu lup check >"$T/check" 2>&1 || fail "lup check: $(cat "$T/check")"
+grep -q "^Looks good.$" "$T/check" || fail "lup check does not say it is ready"
+st=0; CRIU=$T/old-criu lup check >"$T/check" 2>&1 || st=$?
+[ $st -eq 1 ] && grep -q "^FAIL  criu $T/old-criu" "$T/check" || fail "lup check accepts CRIU 4.1: $(cat "$T/check")"
 note "PASS"
