@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <time.h>
 
+#include "util/err.h"
 #include "util/json.h"
 #include "core/list.h"
 #include "core/record.h"
@@ -141,8 +142,14 @@ void lup_list_begin(FILE *out, enum lup_list_format fmt)
 
 int lup_list_end(FILE *out, enum lup_list_format fmt, int ret)
 {
-	if (fmt == LUP_LIST_JSON)
+	/* JSON even on an error: what failed, beside what was listed before it. */
+	if (fmt == LUP_LIST_JSON && ret) {
+		fputs("\n], \"error\": ", out);
+		lup_json_str(out, lup_strerror(ret));
+		fputs("}\n", out);
+	} else if (fmt == LUP_LIST_JSON) {
 		fputs("\n]}\n", out);
+	}
 	if ((fflush(out) || ferror(out)) && !ret)
 		ret = -EIO;
 	return ret;

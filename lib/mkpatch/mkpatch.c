@@ -1,4 +1,5 @@
 /* lup_mkpatch: check the target, build the sources, read the result into a patch, write it. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <libgen.h>
@@ -152,6 +153,10 @@ static int new_patch(struct lup_mkpatch *m)
 	p->id = patch_id(m->o);
 	p->target_name = strdup(basename(copy));
 	free(copy);
+	/* For messages only: a byte that is not printable (a name that is not UTF-8) as '?'. */
+	for (char *c = p->target_name; c && *c; c++)
+		if (!isprint((unsigned char)*c))
+			*c = '?';
 	p->target_build_id.data = malloc(bid_len);
 	if (!p->id || !p->target_name || !p->target_build_id.data)
 		return -ENOMEM;

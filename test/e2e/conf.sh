@@ -74,6 +74,22 @@ lup list --json | python3 -c 'import json, sys; p = json.load(sys.stdin)["proces
 sys.exit(0 if any(x["pid"] == int(sys.argv[1]) for x in p) else 1)' "$pid" ||
 	fail "lup list --json (host) does not list it"
 
+note "lup list --json: a path that is not UTF-8 stays valid JSON; an error is JSON too"
+odd=$T/$'count\xffer'
+cp "$PROG" "$odd"
+lup-mkpatch -t "$odd" -o "$T/odd.lup" "$FIX" 2>/dev/null
+opid=$(start_target "$odd")
+wait_lines "$opid" 2
+lup patch -p "$T/odd.lup" "$opid" 2>/dev/null || fail "the odd-named program is not patched"
+lup list --json "$opid" >"$T/odd.json" 2>/dev/null || fail "lup list --json failed"
+python3 -c 'import json, sys; f = json.load(open(sys.argv[1]))["processes"][0]["patches"][0]["file"]
+sys.exit(0 if f.endswith("count\u00ffer") else 1)' "$T/odd.json" ||
+	fail "not valid JSON, or the path not escaped: $(cat "$T/odd.json")"
+kill -9 "$opid"
+st=0; lup list --json 999999 >"$T/err.json" 2>/dev/null || st=$?
+[ $st -ne 0 ] && python3 -c 'import json, sys; sys.exit(0 if json.load(open(sys.argv[1]))["error"] else 1)' \
+	"$T/err.json" || fail "an error is not reported as JSON: $(cat "$T/err.json")"
+
 note "lup check: ready with CRIU 4.2, not with an old one"
 CRIU=$LUP_TOP/.deps/bin/criu lup check >"$T/check" 2>&1 || fail "lup check: $(cat "$T/check")"
 grep -q "^Looks good.$" "$T/check" || fail "lup check does not say it is ready"
