@@ -14,6 +14,8 @@ B := $(TOP)/build
 CC ?= gcc
 CFLAGS ?= -O2 -g
 PREFIX ?= /usr/local
+# Where the design notes the man pages name go (they say /usr/local/share/doc/lup).
+DOC_DIR ?= $(PREFIX)/share/doc/lup
 DESTDIR ?=
 CRIU_PLUGIN_DIR ?= /usr/lib/criu
 
@@ -120,6 +122,22 @@ deps:
 check: all $(CHECK_DEPS)
 	$(TOP)/test/run-all.sh
 
+# The private CRIU of `make deps` (when the system has no usable one) goes along, under
+# PREFIX/lib/lup/criu, with a wrapper lup finds beside itself (PREFIX/lib/lup/bin/criu).
+LUP_CRIU_PREFIX := $(TOP)/.deps/criu
+install-criu:
+	@if [ -d "$(LUP_CRIU_PREFIX)/usr/sbin" ]; then \
+		install -d $(DESTDIR)$(PREFIX)/lib/lup/bin && \
+		rm -rf $(DESTDIR)$(PREFIX)/lib/lup/criu && \
+		cp -a $(LUP_CRIU_PREFIX) $(DESTDIR)$(PREFIX)/lib/lup/criu && \
+		l=$(PREFIX)/lib/lup/criu/usr/lib/x86_64-linux-gnu && \
+		printf '#!/bin/sh\n# CRIU 4.2 for lup, through its own loader (make deps, make install).\nexec "%s/ld-linux-x86-64.so.2" --library-path "%s:%s" "%s" "$$@"\n' \
+			"$$l" "$$l" "$(PREFIX)/lib/lup/criu/lib/x86_64-linux-gnu" \
+			"$(PREFIX)/lib/lup/criu/usr/sbin/criu" >$(DESTDIR)$(PREFIX)/lib/lup/bin/criu && \
+		chmod 755 $(DESTDIR)$(PREFIX)/lib/lup/bin/criu; \
+	fi
+INSTALL_DEPS += install-criu
+
 install: all $(INSTALL_DEPS)
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
@@ -129,10 +147,22 @@ install: all $(INSTALL_DEPS)
 	install -m 644 Documentation/lup.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -d $(DESTDIR)$(PREFIX)/include/lup
 	install -m 644 lib/core/lup-patch.h $(DESTDIR)$(PREFIX)/include/lup/
+	install -d $(DESTDIR)$(DOC_DIR)
+	install -m 644 $(wildcard Documentation/*.md) $(DESTDIR)$(DOC_DIR)/
+
+
+# What install put there, and nothing else.
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/share/man/man1/,$(notdir $(wildcard Documentation/*.1)))
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man5/lup.conf.5 $(DESTDIR)$(PREFIX)/share/man/man7/lup-plugin.7
+	rm -f $(DESTDIR)$(PREFIX)/include/lup/lup-patch.h $(DESTDIR)$(CRIU_PLUGIN_DIR)/lup.so
+	rm -rf $(DESTDIR)$(DOC_DIR) $(DESTDIR)$(PREFIX)/lib/lup
+	-rmdir $(DESTDIR)$(PREFIX)/include/lup 2>/dev/null
 
 clean:
 	rm -rf $(B)
 
-.PHONY: all deps check install clean
+.PHONY: all deps check install install-criu uninstall clean
 .DELETE_ON_ERROR:
 .SECONDARY: $(PROTO_C) $(PROTO_H)

@@ -450,6 +450,26 @@ static int run(struct cmdline *c)
 	return ret;
 }
 
+/*
+ * The CRIU `make install` put beside lup (PREFIX/lib/lup/bin/criu, when the system had
+ * no usable one), else criu in PATH.
+ */
+static const char *default_criu(void)
+{
+	static char path[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", path, sizeof(path) - 32);
+	char *slash;
+
+	if (n <= 0)
+		return "criu";
+	path[n] = '\0';
+	slash = strrchr(path, '/');
+	if (!slash)
+		return "criu";
+	strcpy(slash, "/../lib/lup/bin/criu");
+	return access(path, X_OK) == 0 ? path : "criu";
+}
+
 /* The defaults lup.conf (or the environment) changes: criu's path and time limit. */
 static int configured_defaults(struct cmdline *c)
 {
@@ -457,8 +477,7 @@ static int configured_defaults(struct cmdline *c)
 	char what[4200];
 	long n;
 
-	if (criu && *criu)
-		c->live.criu.path = criu;
+	c->live.criu.path = criu && *criu ? criu : default_criu();
 	if (!timeout || !*timeout)
 		return 0;
 	snprintf(what, sizeof(what), "%s: %s", lup_conf_path(), lup_conf_key_name(LUP_CONF_TIMEOUT));
