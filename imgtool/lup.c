@@ -42,13 +42,14 @@ struct cmdline {
 	char *trusted_keys;		/* --trusted-keys, absolute */
 	char *gdb_dir;			/* list --gdb DIR, absolute */
 	const char *container;		/* --container ID: its init instead of a PID */
+	bool every;			/* patch --every: each process that runs a target */
 	struct lup_patch_bytes *patch_bytes;	/* each patch file as read and checked */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: lup patch -p PATCH [-p PATCH ...] [options] PID|--container ID [-- CRIU_OPTIONS...]\n"
+		"usage: lup patch -p PATCH [-p PATCH ...] [options] PID|--container ID|--every [-- CRIU_OPTIONS...]\n"
 		"       lup revert --id ID | --all [options] PID|--container ID [-- CRIU_OPTIONS...]\n"
 		"       lup list [--json | --gdb DIR] [PID|--container ID]\n"
 		"       lup recover PID | --all\n"
@@ -70,6 +71,8 @@ static void usage(FILE *f)
 		"      --container ID    the tree of a running container (podman's or runc's\n"
 		"                        name for it) instead of a PID; with --checkpoint,\n"
 		"                        through the runtime's own checkpoint and restore\n"
+		"      --every           patch: every process of the host that runs a patch's\n"
+		"                        target (by build-id), each with its tree\n"
 		"      --gdb DIR         list: each patch as an ELF file in DIR, and the gdb\n"
 		"                        commands that load them: gdb -p PID -x <(lup list --gdb DIR PID)\n"
 		"      --trusted-keys DIR  public keys of the patch signers (default:\n"
@@ -117,7 +120,7 @@ static bool add_patch_path(struct cmdline *c, const char *path)
 enum {
 	OPT_CRIU = 256, OPT_PLUGIN_DIR, OPT_IMAGES, OPT_KEEP, OPT_TRIES, OPT_MAX_WAIT, OPT_TIMEOUT,
 	OPT_JSON, OPT_ID, OPT_ALL, OPT_CHECKPOINT, OPT_TRUSTED_KEYS, OPT_WAIT, OPT_GDB,
-	OPT_CONTAINER,
+	OPT_CONTAINER, OPT_EVERY,
 };
 
 static const struct option long_opts[] = {
@@ -132,6 +135,7 @@ static const struct option long_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "gdb", required_argument, NULL, OPT_GDB },
 	{ "container", required_argument, NULL, OPT_CONTAINER },
+	{ "every", no_argument, NULL, OPT_EVERY },
 	{ "id", required_argument, NULL, OPT_ID },
 	{ "all", no_argument, NULL, OPT_ALL },
 	{ "checkpoint", no_argument, NULL, OPT_CHECKPOINT },
@@ -198,6 +202,9 @@ static int parse_opt(struct cmdline *c, int opt, const char *arg)
 	case OPT_CONTAINER:
 		c->container = arg;
 		return 0;
+	case OPT_EVERY:
+		c->every = true;
+		return 0;
 	case OPT_GDB:
 		free(c->gdb_dir);
 		c->gdb_dir = lup_abs_path(arg);
@@ -238,6 +245,10 @@ static const char *check_cmdline(const struct cmdline *c, int nr_args)
 		return nr_args ? "no PID: it checks the machine" : NULL;
 	if (!strcmp(c->cmd, "list") && !nr_args && !c->container && !c->gdb_dir)
 		return NULL;	/* every patched process of the host */
+	if (c->every && (strcmp(c->cmd, "patch") || nr_args || c->container))
+		return "--every is for lup patch, without PID or --container";
+	if (c->every)
+		return !c->nr_patch_paths ? "no patch given (-p PATCH)" : NULL;
 	if (c->container && (nr_args || !strcmp(c->cmd, "recover")))
 		return "give either PID or --container ID";
 	if (nr_args != !c->container)
@@ -399,6 +410,30 @@ static int run_live(struct cmdline *c, LupPatch **patches)
 	return lup_worker_run(run_and_report, c, &stop);
 }
 
+/*
+ * --every: each process of the host that runs a patch's target, with its tree, one
+ * after the other; the worst exit status (one already patched is no failure).
+ */
+static int run_every(struct cmdline *c, LupPatch **patches)
+{
+	pid_t *pids;
+	size_t nr;
+	int ret = lup_live_every(patches, c->nr_patch_paths, &pids, &nr), worst = 0, st;
+
+	if (ret)
+		return lup_exit_report("lup", ret);
+	if (!nr)
+		pr_info("no process of this host runs the target of the patches");
+	for (size_t i = 0; i < nr; i++) {
+		c->live.pid = pids[i];
+		st = run_live(c, patches);
+		if (st != LUP_EXIT_NOTAPPLIC && st > worst)
+			worst = st;
+	}
+	free(pids);
+	return worst;
+}
+
 static int recover(void *arg)
 {
 	const struct cmdline *c = arg;
@@ -445,7 +480,8 @@ static int run(struct cmdline *c)
 	if (!strcmp(c->cmd, "revert"))
 		return run_live(c, NULL);
 	ret = read_patches(c, &patches);
-	ret = ret ? lup_exit_report("lup", ret) : run_live(c, patches);
+	ret = ret ? lup_exit_report("lup", ret) : c->every ? run_every(c, patches) :
+						      run_live(c, patches);
 	free_patches(c, patches);
 	return ret;
 }

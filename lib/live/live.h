@@ -113,6 +113,12 @@ int lup_recover(pid_t pid, bool quiet);
  */
 int lup_check(const struct lup_criu *c, const char *plugin_dir, FILE *out);
 
+/*
+ * lup patch --every (lib/live/live-every.c): the processes of the host that map a
+ * patch's target, roots of their trees only (malloc'ed into *out).
+ */
+int lup_live_every(LupPatch *const *patches, size_t nr, pid_t **out, size_t *nr_out);
+
 /* lup list (no PID): every process of the host that has patches, and its patches. */
 int lup_list_host(enum lup_list_format fmt, FILE *out);
 

@@ -3,7 +3,8 @@
 # unknown key or a bad value with the file, the line and exit 3; settings apply (criu's
 # path, the log level, the trust store) and the environment, even empty, goes over them;
 # lup's own criu runs never apply the configured patch directory. lup check says whether
-# the machine is ready (an old CRIU is not); lup list with no PID lists the host.
+# the machine is ready (an old CRIU is not); lup list with no PID lists the host, and
+# lup patch --every patches each process of the host that runs the target.
 source "$(dirname "$0")/../lib.sh"
 
 PROG=$LUP_BUILD/test/progs/lup-counter
@@ -89,6 +90,20 @@ kill -9 "$opid"
 st=0; lup list --json 999999 >"$T/err.json" 2>/dev/null || st=$?
 [ $st -ne 0 ] && python3 -c 'import json, sys; sys.exit(0 if json.load(open(sys.argv[1]))["error"] else 1)' \
 	"$T/err.json" || fail "an error is not reported as JSON: $(cat "$T/err.json")"
+
+note "lup patch --every: each process of the host that runs the target, once, in place"
+kill -9 "$pid"
+a=$(start_target "$PROG"); b=$(start_target "$PROG"); other=$(start_target "$LUP_BUILD/test/progs/rewrite-counter")
+wait_lines "$a" 2; wait_lines "$b" 2
+lup patch -p "$T/counter.lup" "$a" 2>/dev/null || fail "not patched"
+st=0; lup patch --every -p "$T/counter.lup" 2>"$T/every.err" || st=$?
+[ $st -eq 0 ] || fail "lup patch --every: exit $st: $(cat "$T/every.err")"
+for p in $a $b; do
+	lup list "$p" 2>/dev/null | grep -q "^process $p: 1 patch$" || fail "--every: $p not patched (once)"
+	alive "$p" || fail "--every: $p is gone"
+done
+lup list "$other" 2>/dev/null | grep -q "0 patches" || fail "--every patched another program"
+kill -9 "$a" "$b" "$other"
 
 note "lup check: ready with CRIU 4.2, not with an old one"
 CRIU=$LUP_TOP/.deps/bin/criu lup check >"$T/check" 2>&1 || fail "lup check: $(cat "$T/check")"
