@@ -1,5 +1,7 @@
 /* Freezing a live process with libcompel: stop every thread, record its registers, thaw. */
 #include <errno.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -16,6 +18,8 @@
 #include "live/freeze.h"
 #include "live/proc.h"
 #include "util/log.h"
+
+#define STOP_LIMIT_MS 1000	/* a thread that does not stop sooner is asleep for good */
 
 /* The kernel's own restart codes (include/linux/errno.h), never seen by a program. */
 #define KERN_ERESTARTSYS 512
@@ -183,13 +187,44 @@ static int stop_failed(struct lup_frozen *f, pid_t tid)
 	return -EPERM;
 }
 
+static void on_alarm(int sig)
+{
+}
+
+/*
+ * compel_stop_task waits until the thread stops; one in uninterruptible sleep (a vfork
+ * parent, a hung NFS read) stops only when it wakes. The wait is cut after
+ * STOP_LIMIT_MS (SIGALRM without SA_RESTART ends it with EINTR): the freeze is given up
+ * rather than holding the threads already stopped.
+ */
+static int stop_within_limit(pid_t tid)
+{
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	struct itimerval it = { .it_value = { STOP_LIMIT_MS / 1000, STOP_LIMIT_MS % 1000 * 1000 } };
+	struct itimerval off = { 0 };
+	int st;
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, &old);
+	setitimer(ITIMER_REAL, &it, NULL);
+	st = compel_stop_task(tid);
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	return st;
+}
+
 /* Stops tid: 1 when stopped, 0 when it is gone or a zombie, else a negative error. */
 static int stop_thread(struct lup_frozen *f, pid_t tid)
 {
 	int st;
 
 	lup_compel_last[0] = '\0';
-	st = compel_stop_task(tid);
+	st = stop_within_limit(tid);
+	if (st < 0 && thread_state(f->pid, tid) == 'D') {
+		pr_err("process %d: thread %d is in uninterruptible sleep and did not stop within %d ms: not frozen, it runs on; try again when it has woken",
+		       (int)f->pid, (int)tid, STOP_LIMIT_MS);
+		return -ETIMEDOUT;
+	}
 	if (st < 0)
 		return stop_failed(f, tid);
 	if (st == COMPEL_TASK_ZOMBIE || st == COMPEL_TASK_DEAD)

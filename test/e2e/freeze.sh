@@ -8,7 +8,8 @@
 # and gone after; a signal sent during a freeze is delivered after it; a process that
 # creates threads all the time is frozen whole; a process traced by another (on its
 # leader or its last thread) is refused, naming the tracer, and left untouched; a
-# SIGSTOPped process stays stopped.
+# SIGSTOPped process stays stopped; one whose thread is in uninterruptible sleep (a vfork
+# parent) is given up after 1 s, unchanged, instead of waiting for the thread to wake.
 source "$(dirname "$0")/../lib.sh"
 
 PROBE=$LUP_BUILD/test/tools/freeze-probe
@@ -149,4 +150,22 @@ n=$(lines "$pid"); sleep 0.2
 kill -CONT "$pid"
 wait_lines "$pid" 3
 same "$pid" "SIGCONT"
+kill -9 "$pid"
+
+note "a thread in uninterruptible sleep (a vfork parent): given up after 1 s, the process runs on"
+VF=$LUP_BUILD/test/progs/vfork-parent
+printf 'const char *word(void) { return "new"; }\n' >"$T/vf.c"
+lup-mkpatch -t "$VF" -o "$T/vf.lup" "$T/vf.c" 2>/dev/null
+pid=$(start_target "$VF")
+wait_lines "$pid" 3
+t0=$SECONDS
+expect_refusal 1 "thread $pid is in uninterruptible sleep and did not stop within 1000 ms" \
+	lup patch -p "$T/vf.lup" "$pid"
+[ $((SECONDS - t0)) -lt 10 ] || fail "lup waited $((SECONDS - t0)) s for a thread in uninterruptible sleep"
+wait_lines "$pid" 3
+tail -n 1 "$T/out.$pid" | grep -q ' old$' || fail "the process changed"
+alive "$pid" || fail "the vfork parent is gone"
+awk '$1 != prev + 1 && NR > 1 { bad = 1 } { prev = $1 } END { exit bad }' "$T/out.$pid" ||
+	fail "the counter did not continue"
+pkill -9 -f "$VF" || true
 echo PASS
