@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -22,6 +23,31 @@ static int write_word(struct lup_op *op, uint64_t addr, uint64_t val)
 }
 
 /*
+ * The page the patch's runtime registered it in looks like what it wrote there: a private
+ * writable page, libunwind's entry covering the patch's code (or none), libgcc's object
+ * still pointing at the patch's .eh_frame unless sorted (or emptied). The address comes
+ * from the process's memory: nothing is written to a page that fails this.
+ */
+static bool is_registration(struct lup_op *op, const LupRecord *r, uint64_t page)
+{
+	const struct lup_view_map *m = lup_view_find(op->v, page);
+	uint64_t slots[LUP_UNWIND_SIZE / 8], obj[5], dyn[2];
+
+	if (page % LUP_UNWIND_PAGE_SIZE || !m || m->file >= 0 || !(m->prot & PROT_WRITE) ||
+	    m->end - page < LUP_UNWIND_PAGE_SIZE ||
+	    lup_view_read(op->v, r->unwind, slots, sizeof(slots)) ||
+	    lup_view_read(op->v, page + LUP_UNWIND_OBJECT, obj, sizeof(obj)) ||
+	    lup_view_read(op->v, page + LUP_UNWIND_DYN_INFO + LUP_UNWIND_DYN_START, dyn, sizeof(dyn)))
+		return false;
+	if ((dyn[0] || dyn[1]) && (dyn[0] != slots[LUP_UNWIND_CODE_START / 8] ||
+				   dyn[1] != slots[LUP_UNWIND_CODE_END / 8]))
+		return false;
+	return (obj[LUP_UNWIND_OBJ_FLAGS / 8] & 1) ||
+	       obj[LUP_UNWIND_OBJ_SINGLE / 8] == slots[LUP_UNWIND_EH_FRAME / 8] ||
+	       obj[LUP_UNWIND_OBJ_SINGLE / 8] == page + LUP_UNWIND_ZERO || !obj[0];
+}
+
+/*
  * The page in which the patch's runtime registered it (lib/mkpatch/runtime/begin.S)
  * stays, since libgcc and libunwind keep pointers into it, and is made empty: libgcc's
  * object gets no address (pc_begin all ones, so no pc falls in it) and, not yet sorted,
@@ -31,19 +57,16 @@ static int write_word(struct lup_op *op, uint64_t addr, uint64_t val)
 static int empty_registration(struct lup_op *op, const LupRecord *r)
 {
 	uint64_t page = 0, flags = 0, base;
-	const struct lup_view_map *m;
 	int ret;
 
 	if (!r->has_unwind || lup_view_read(op->v, r->unwind + LUP_UNWIND_PAGE, &page, sizeof(page)))
 		return 0;
 	if (!page)
 		return 0;	/* never entered: nothing registered */
-	m = lup_view_find(op->v, page);
-	if (page % LUP_UNWIND_PAGE_SIZE || !m || !m->anon || !(m->prot & PROT_WRITE) ||
-	    m->end - page < LUP_UNWIND_PAGE_SIZE ||
+	if (!is_registration(op, r, page) ||
 	    lup_view_read(op->v, page + LUP_UNWIND_OBJ_FLAGS, &flags, sizeof(flags))) {
-		pr_err("%s: patch %s: its unwinder registration page %#" PRIx64 " is not a page of "
-		       "its own: not reverted", op->v->who, r->id, page);
+		pr_err("%s: patch %s: its unwinder registration page %#" PRIx64 " does not hold "
+		       "what the patch's runtime wrote there: not reverted", op->v->who, r->id, page);
 		return -LUP_ENOTAPPLIC;
 	}
 	base = page + LUP_UNWIND_OBJECT;
