@@ -13,6 +13,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +212,13 @@ static int pack(const struct lup_archive_opts *o, struct work *w)
 	return ret;
 }
 
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
 int lup_rewrite_archive(const struct lup_archive_opts *o)
 {
 	struct work w;
@@ -226,8 +234,9 @@ int lup_rewrite_archive(const struct lup_archive_opts *o)
 
 		ret = run(o->in, argv);
 	}
-	if (!ret && access(w.img, F_OK)) {
-		pr_err("%s: not a checkpoint archive (no checkpoint/ in it)", o->in);
+	if (!ret && !is_dir(w.img)) {
+		/* Nor a link: the images are rewritten in place, where it would point. */
+		pr_err("%s: not a checkpoint archive (no checkpoint/ directory in it)", o->in);
 		ret = -LUP_EBADIMG;
 	}
 	if (!ret)

@@ -94,14 +94,9 @@ int lup_journal_write(struct lup_journal *j)
 
 static char *exe_of(pid_t pid)
 {
-	char path[64], buf[4096];
-	ssize_t n;
+	char buf[4096];
 
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
-	n = readlink(path, buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return strdup(n > 0 ? buf : "?");
+	return strdup(lup_proc_exe(pid, buf, sizeof(buf)) ? "?" : buf);
 }
 
 static int copy_criu(struct lup_criu *to, const struct lup_criu *from)

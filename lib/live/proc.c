@@ -177,3 +177,17 @@ pid_t lup_proc_ns_pid(pid_t pid)
 	last = strrchr(nspid, '\t');
 	return (pid_t)atoi(last ? last + 1 : nspid);
 }
+
+int lup_proc_exe(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	n = readlink(path, buf, size - 1);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}

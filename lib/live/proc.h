@@ -40,6 +40,12 @@ int lup_proc_status(pid_t pid, const char *key, char *val, size_t size);
 /* pid in its own pid namespace (the last of NSpid; 1: its init), or pid when unreadable. */
 pid_t lup_proc_ns_pid(pid_t pid);
 
+/*
+ * The executable pid runs (/proc/PID/exe) in buf, cut at a newline (as the journal's
+ * lines keep it). -errno, not reported.
+ */
+int lup_proc_exe(pid_t pid, char *buf, size_t size);
+
 /* What /proc/PID/stat says of a process (the fields after its parenthesised name). */
 struct lup_proc_stat {
 	char state;			/* 'R', 'S', 'T' (stopped), 'Z' (zombie), ... */

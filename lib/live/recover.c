@@ -74,8 +74,8 @@ static bool dump_finished(const struct lup_journal *j)
 }
 
 /*
- * Kills what is left of the dumped tree (each process still the one the dump took) and
- * waits for its pids to be free.
+ * Kills what is left of the dumped tree (each process still the one the dump took, by
+ * pid and start time, a zombie too) and waits for its pids to be free.
  */
 static int clear_tree(const struct lup_journal *j)
 {
@@ -86,7 +86,7 @@ static int clear_tree(const struct lup_journal *j)
 	if (j->nr_tree && !t.pids)
 		return -ENOMEM;
 	for (size_t i = 0; i < j->nr_tree; i++)
-		if (is_same(j->tree[i].pid, j->tree[i].start, &st) || st.state == 'Z') {
+		if (!lup_proc_stat(j->tree[i].pid, &st) && st.start == j->tree[i].start) {
 			kill(j->tree[i].pid, SIGKILL);
 			t.pids[t.nr++] = j->tree[i].pid;
 		}
@@ -131,12 +131,11 @@ static int restore_orig(struct lup_journal *j)
 /* The pid is another process's: the restored root (same executable) or a stranger. */
 static int pid_taken(const struct lup_journal *j, bool *keep)
 {
-	char path[64], exe[4096];
-	ssize_t n;
+	char exe[4096];
+	int n = lup_proc_exe(j->root, exe, sizeof(exe));
 
-	snprintf(path, sizeof(path), "/proc/%d/exe", (int)j->root);
-	n = readlink(path, exe, sizeof(exe) - 1);
-	exe[n > 0 ? n : 0] = '\0';
+	if (n)
+		exe[0] = '\0';
 	if (!strcmp(exe, j->exe)) {
 		pr_info("process %d: restored since lup run %d (it runs %s): nothing to bring back",
 			(int)j->root, (int)j->lup, exe);
@@ -144,7 +143,7 @@ static int pid_taken(const struct lup_journal *j, bool *keep)
 	}
 	*keep = true;
 	pr_err("process %d: LOST: its pid now belongs to another program (%s); once it is free: lup recover %d",
-	       (int)j->root, n > 0 ? exe : "?", (int)j->root);
+	       (int)j->root, n ? "?" : exe, (int)j->root);
 	return -LUP_ELOST;
 }
 

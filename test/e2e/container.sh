@@ -136,6 +136,13 @@ expect_refusal 2 "usage" lup-rewrite --archive "$T/ck.tar.zst" -o "$T/x.tar"
 expect_refusal 3 "$T/value.lup: .*failed\|not a checkpoint archive" \
 	lup-rewrite --archive "$T/value.lup" -p "$T/value.lup" -o "$T/y.tar"
 [ ! -e "$T/y.tar" ] || fail "a failed rewrite left its output"
+# An archive whose checkpoint/ is a link elsewhere: refused, nothing written there.
+mkdir -p "$T/evil" "$T/victim"
+ln -s "$T/victim" "$T/evil/checkpoint"
+tar -cf "$T/evil.tar" -C "$T/evil" checkpoint
+expect_refusal 3 "evil.tar: not a checkpoint archive" \
+	lup-rewrite --archive "$T/evil.tar" -p "$T/value.lup" -o "$T/z.tar"
+[ -z "$(ls -A "$T/victim")" ] || fail "the rewrite wrote where the archive's link pointed"
 podman rm -f "$id" >/dev/null
 timeout 120 podman container restore --import "$T/patched.tar.zst" >/dev/null ||
 	fail "podman container restore --import failed"
