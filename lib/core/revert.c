@@ -65,6 +65,13 @@ static int empty_registration(struct lup_op *op, const LupRecord *r)
 		return 0;	/* never entered: nothing registered */
 	if (!is_registration(op, r, page) ||
 	    lup_view_read(op->v, page + LUP_UNWIND_OBJ_FLAGS, &flags, sizeof(flags))) {
+		/*
+		 * A running process (the dry run's view has no threads) may have mapped the
+		 * page after its mappings were read: only the plan over the stopped threads,
+		 * which is the one committed, decides.
+		 */
+		if (!op->v->nr_threads)
+			return 0;
 		pr_err("%s: patch %s: its unwinder registration page %#" PRIx64 " does not hold "
 		       "what the patch's runtime wrote there: not reverted", op->v->who, r->id, page);
 		return -LUP_ENOTAPPLIC;
