@@ -25,7 +25,7 @@ CRIU_INCLUDE ?= $(shell $(TOP)/scripts/criu-include.sh $(CRIU) 2>/dev/null)
 export CRIU CRIT
 export LUP_BUILD := $(B)
 
-PKGS := libprotobuf-c libelf libcrypto json-c
+PKGS := libprotobuf-c libelf libcrypto json-c libdw
 LUP_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lunwind-x86_64 -lunwind
 
 # lib/ is in folders by concern (Documentation/design.md). Each folder is compiled with

@@ -9,6 +9,7 @@
 #include "exit-status.h"
 #include "tool-setup.h"
 #include "mkpatch/mkpatch.h"
+#include "mkpatch/diff/cc-wrap.h"
 #include "core/patch-sign.h"
 
 static void usage(FILE *f)
@@ -16,6 +17,8 @@ static void usage(FILE *f)
 	fputs("usage: lup-mkpatch -t TARGET_ELF -o OUT.lup [--id ID] [--expects ID]...\n"
 	      "                   [--no-library-check] [--debug-file FILE | --debug-dir DIR]\n"
 	      "                   [--sign KEY.pem] SRC.c... [-- COMPILER_FLAGS...]\n"
+	      "       lup-mkpatch -t TARGET_ELF --diff FIX.patch --src SRCDIR [--build CMD] [-p N]\n"
+	      "                   [--on APPLIED.lup]... [--json] -o OUT.lup [options above]\n"
 	      "       lup-mkpatch --dump PATCH.lup [--trusted-keys DIR]\n"
 	      "The compiler is $CC (default gcc). See lup-mkpatch(1).\n", f);
 }
@@ -48,12 +51,23 @@ static int make_patch(const struct lup_mkpatch_opts *o)
 	return lup_exit_report("lup-mkpatch", ret);
 }
 
+static int parse_strip(const char *s, int *out)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+
+	if (*end || end == s || n < 0 || n > 64)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
 /*
- * Options before "--"; what follows it goes to the compiler. expects has room for
- * argc entries (each --expects takes an argument).
+ * Options before "--"; what follows it goes to the compiler. expects and ons have room
+ * for argc entries (each --expects or --on takes an argument).
  */
 static int parse(int argc, char **argv, struct lup_mkpatch_opts *o, const char **dump_path,
-		 char **expects)
+		 char **expects, char **ons)
 {
 	static const struct option longopts[] = {
 		{ "target", required_argument, NULL, 't' },
@@ -66,6 +80,11 @@ static int parse(int argc, char **argv, struct lup_mkpatch_opts *o, const char *
 		{ "debug-dir", required_argument, NULL, 'r' },
 		{ "sign", required_argument, NULL, 's' },
 		{ "trusted-keys", required_argument, NULL, 'T' },
+		{ "diff", required_argument, NULL, 'D' },
+		{ "src", required_argument, NULL, 'S' },
+		{ "build", required_argument, NULL, 'B' },
+		{ "on", required_argument, NULL, 'O' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
@@ -78,7 +97,7 @@ static int parse(int argc, char **argv, struct lup_mkpatch_opts *o, const char *
 		o->cflags = argv + end + 1;
 		o->nr_cflags = (size_t)(argc - end - 1);
 	}
-	while ((c = getopt_long(end, argv, "t:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(end, argv, "t:o:p:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 't': o->target = optarg; break;
 		case 'o': o->out = optarg; break;
@@ -90,6 +109,15 @@ static int parse(int argc, char **argv, struct lup_mkpatch_opts *o, const char *
 		case 'r': o->debug_dir = optarg; break;
 		case 's': o->sign_key = optarg; break;
 		case 'T': lup_trust_use(optarg); break;
+		case 'D': o->diff = optarg; break;
+		case 'S': o->srcdir = optarg; break;
+		case 'B': o->build_cmd = optarg; break;
+		case 'O': ons[o->nr_ons++] = optarg; break;
+		case 'J': o->json = "-"; break;
+		case 'p':
+			if (parse_strip(optarg, &o->strip))
+				return -1;
+			break;
 		case 'h': usage(stdout); exit(LUP_EXIT_OK);
 		case 'V': lup_tool_version("lup-mkpatch"); exit(LUP_EXIT_OK);
 		default: return -1;
@@ -99,30 +127,33 @@ static int parse(int argc, char **argv, struct lup_mkpatch_opts *o, const char *
 	o->nr_srcs = (size_t)(end - optind);
 	if (*dump_path)
 		return optind == end && !o->target && !o->out ? 0 : -1;
-	return o->target && o->out && o->nr_srcs ? 0 : -1;
+	if (o->diff || o->srcdir)
+		return o->target && o->out && o->diff && o->srcdir && !o->nr_srcs ? 0 : -1;
+	return o->target && o->out && o->nr_srcs && !o->nr_ons && !o->build_cmd ? 0 : -1;
 }
 
 int main(int argc, char **argv)
 {
-	struct lup_mkpatch_opts o = { .cc = getenv("CC") };
+	struct lup_mkpatch_opts o = { .cc = getenv("CC"), .strip = 1 };
 	const char *dump_path = NULL;
-	char **expects = calloc((size_t)argc, sizeof(*expects));
+	char **expects, **ons;
 	int ret;
 
-	if (!expects)
-		return LUP_EXIT_FAIL;
-	ret = lup_tool_setup();
-	if (ret) {
-		free(expects);
-		return ret;
-	}
+	/* inside a build of --diff, under a compiler's name: the wrapper */
+	if (lup_cc_is_wrapper(argv[0]))
+		return lup_cc_wrap(argc, argv);
+	expects = calloc((size_t)argc, sizeof(*expects));
+	ons = calloc((size_t)argc, sizeof(*ons));
+	ret = expects && ons ? lup_tool_setup() : LUP_EXIT_FAIL;
 	o.expects = expects;
-	if (parse(argc, argv, &o, &dump_path, expects)) {
+	o.ons = ons;
+	if (!ret && parse(argc, argv, &o, &dump_path, expects, ons)) {
 		usage(stderr);
-		free(expects);
-		return LUP_EXIT_USAGE;
+		ret = LUP_EXIT_USAGE;
 	}
-	ret = dump_path ? dump(dump_path) : make_patch(&o);
+	if (!ret)
+		ret = dump_path ? dump(dump_path) : make_patch(&o);
 	free(expects);
+	free(ons);
 	return ret;
 }

@@ -9,7 +9,7 @@ deps="$top/.deps"
 criu_prefix="$deps/criu"
 criu_want=4.2
 
-pkgs=(build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev libelf-dev
+pkgs=(build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev libelf-dev libdw-dev
       libunwind-dev libssl-dev openssl libjson-c-dev libcmocka-dev python3-protobuf iptables runc busybox-static
       python3-matplotlib binutils curl clang libclang-rt-14-dev valgrind libc6-dbg g++ gdb
       podman zstd)

@@ -286,11 +286,25 @@ static int reloc_value(struct lup_bind *b, const LupPatch *p, const LupReloc *r,
 	}
 	if (!s)
 		return -LUP_EBADPATCH;	/* lup_patch_validate rejects it first */
-	if (r->kind != LUP_RELOC_KIND__LUP_RELOC_ABS64)
+	if (r->kind != LUP_RELOC_KIND__LUP_RELOC_ABS64 && r->kind != LUP_RELOC_KIND__LUP_RELOC_PC32)
 		return tls_value(b, r, s, t, val);
 	ret = sym_addr(b, s, t, base, val);
 	*val += (uint64_t)r->addend;
 	return ret;
+}
+
+/* PC32: *val (symbol + addend) made relative to the slot at where; it must fit 32 bits. */
+static int pc32_value(struct lup_bind *b, const LupSymbol *s, uint64_t where, uint64_t *val)
+{
+	int64_t rel = (int64_t)(*val - where);
+
+	if (rel < INT32_MIN || rel > INT32_MAX) {
+		pr_err("%s: %s is %#lx bytes from the patch's code that refers to it, out of "
+		       "32-bit reach", b->v->who, s->name, (unsigned long)(rel < 0 ? -rel : rel));
+		return -LUP_ENOSPACE;
+	}
+	*val = (uint64_t)(uint32_t)(int32_t)rel;
+	return 0;
 }
 
 int lup_bind_patch(struct lup_bind *b, const LupPatch *p, const struct lup_target *t,
@@ -303,12 +317,16 @@ int lup_bind_patch(struct lup_bind *b, const LupPatch *p, const struct lup_targe
 	for (i = 0; i < p->n_relocs; i++) {
 		const LupReloc *r = p->relocs[i];
 
-		if (r->offset > p->image_size || p->image_size - r->offset < sizeof(val))
+		size_t len = r->kind == LUP_RELOC_KIND__LUP_RELOC_PC32 ? 4 : sizeof(val);
+
+		if (r->offset > p->image_size || p->image_size - r->offset < len)
 			return -LUP_EBADPATCH;	/* lup_patch_validate rejects it first */
 		ret = reloc_value(b, p, r, t, base, &val);
+		if (!ret && len == 4)
+			ret = pc32_value(b, p->symbols[r->symbol], base + r->offset, &val);
 		if (ret)
 			return ret;
-		memcpy(image + r->offset, &val, sizeof(val));
+		memcpy(image + r->offset, &val, len);
 	}
 	return 0;
 }

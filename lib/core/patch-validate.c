@@ -83,13 +83,13 @@ static int check_segments(const LupPatch *p, const char *path)
 	return 0;
 }
 
-/* The segment holding [off, off + len) with that prot, or NULL. */
+/* The segment holding [off, off + len) with that prot (0: any), or NULL. */
 static const LupSegment *segment_at(const LupPatch *p, uint64_t off, uint64_t len, LupProt prot)
 {
 	for (size_t i = 0; i < p->n_segments; i++) {
 		const LupSegment *s = p->segments[i];
 
-		if (s->prot == prot && off >= s->offset && len <= s->mem_size &&
+		if ((!prot || s->prot == prot) && off >= s->offset && len <= s->mem_size &&
 		    off - s->offset <= s->mem_size - len)
 			return s;
 	}
@@ -180,7 +180,8 @@ static int check_symbols(const LupPatch *p, const char *path)
 
 static int check_reloc_symbol(const LupPatch *p, const LupReloc *r, const char *path)
 {
-	bool want_tls = r->kind != LUP_RELOC_KIND__LUP_RELOC_ABS64;
+	bool want_tls = r->kind != LUP_RELOC_KIND__LUP_RELOC_ABS64 &&
+			r->kind != LUP_RELOC_KIND__LUP_RELOC_PC32;
 	const LupSymbol *s;
 
 	if (!r->has_symbol || r->symbol >= p->n_symbols)
@@ -193,15 +194,33 @@ static int check_reloc_symbol(const LupPatch *p, const LupReloc *r, const char *
 	return 0;
 }
 
+/*
+ * A 64-bit slot lies in a writable segment; PC32's 32 bits are code's %rip-relative
+ * reference to a target variable (lup-mkpatch --diff), in any segment.
+ */
+static int check_reloc_slot(const LupPatch *p, const LupReloc *r, size_t i, const char *path)
+{
+	if (r->kind == LUP_RELOC_KIND__LUP_RELOC_PC32) {
+		if (!segment_at(p, r->offset, 4, 0))
+			return bad(path, "reloc %zu: slot at %#lx not inside a segment", i,
+				   (unsigned long)r->offset);
+		return 0;
+	}
+	if (!segment_at(p, r->offset, 8, LUP_PROT__LUP_PROT_RW))
+		return bad(path, "reloc %zu: slot at %#lx not inside a writable segment", i,
+			   (unsigned long)r->offset);
+	return 0;
+}
+
 static int check_relocs(const LupPatch *p, const char *path)
 {
 	for (size_t i = 0; i < p->n_relocs; i++) {
 		const LupReloc *r = p->relocs[i];
 		int ret;
 
-		if (!segment_at(p, r->offset, 8, LUP_PROT__LUP_PROT_RW))
-			return bad(path, "reloc %zu: slot at %#lx not inside a writable segment", i,
-				   (unsigned long)r->offset);
+		ret = check_reloc_slot(p, r, i, path);
+		if (ret)
+			return ret;
 		switch (r->kind) {
 		case LUP_RELOC_KIND__LUP_RELOC_RELATIVE:
 			if (r->addend < 0 || (uint64_t)r->addend > p->image_size)
@@ -209,6 +228,7 @@ static int check_relocs(const LupPatch *p, const char *path)
 					   (unsigned long)r->addend);
 			break;
 		case LUP_RELOC_KIND__LUP_RELOC_ABS64:
+		case LUP_RELOC_KIND__LUP_RELOC_PC32:
 		case LUP_RELOC_KIND__LUP_RELOC_TPOFF64:
 		case LUP_RELOC_KIND__LUP_RELOC_DTPMOD64:
 		case LUP_RELOC_KIND__LUP_RELOC_DTPOFF64:

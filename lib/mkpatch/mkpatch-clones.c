@@ -31,8 +31,7 @@ static const char *const clone_words[] = {
 	"constprop", "isra", "part", "cold", "clone", "lto_priv", "specialized", "llvm",
 };
 
-/* Length of f in "f.word..." when word is a clone word, else 0. */
-static size_t clone_base_len(const char *name, bool *cold)
+size_t lup_mkpatch_clone_base_len(const char *name, bool *cold)
 {
 	const char *dot = strchr(name, '.');
 	size_t wlen;
@@ -43,7 +42,8 @@ static size_t clone_base_len(const char *name, bool *cold)
 		wlen = strlen(clone_words[i]);
 		if (strncmp(dot + 1, clone_words[i], wlen) == 0 &&
 		    (dot[1 + wlen] == '\0' || dot[1 + wlen] == '.')) {
-			*cold = strcmp(clone_words[i], "cold") == 0;
+			if (cold)
+				*cold = strcmp(clone_words[i], "cold") == 0;
 			return (size_t)(dot - name);
 		}
 	}
@@ -53,7 +53,7 @@ static size_t clone_base_len(const char *name, bool *cold)
 static int add_clone(struct lup_mkpatch_clones *cl, const char *name, const char *file)
 {
 	bool cold = false;
-	size_t len = clone_base_len(name, &cold);
+	size_t len = lup_mkpatch_clone_base_len(name, &cold);
 	struct clone *c;
 
 	if (!len)

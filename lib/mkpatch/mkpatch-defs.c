@@ -71,11 +71,14 @@ static int add_func(struct lup_mkpatch *m, const char *asm_name, const struct lu
 	return ret;
 }
 
-/* A global function of the patch: replaces the target's function of that name, else is new. */
+/*
+ * A global function of the patch: replaces the target's function of that name, else is
+ * new. Built from a diff, the comparison has found the clones that changed already.
+ */
 static int check_func(struct lup_mkpatch *m, const char *name, const GElf_Sym *s)
 {
 	const struct lup_sym *t;
-	int ret = lup_mkpatch_check_clones(m, name);
+	int ret = m->diff ? 0 : lup_mkpatch_check_clones(m, name);
 
 	if (!ret)
 		ret = lup_mkpatch_find_target(m, name, &t);

@@ -25,6 +25,8 @@ static const char *kind_name(LupRelocKind kind)
 		return "tpoff64";
 	case LUP_RELOC_KIND__LUP_RELOC_DTPMOD64:
 		return "dtpmod64";
+	case LUP_RELOC_KIND__LUP_RELOC_PC32:
+		return "pc32";
 	default:
 		return "dtpoff64";
 	}

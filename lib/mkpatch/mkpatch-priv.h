@@ -11,6 +11,7 @@
 
 struct lup_mkpatch_clones;
 struct lup_mkpatch_libs;
+struct lup_diff;
 
 struct lup_mkpatch {
 	const struct lup_mkpatch_opts *o;
@@ -21,6 +22,7 @@ struct lup_mkpatch {
 	struct lup_hashmap *sym_index;	/* lup_symbol name -> index + 1 */
 	struct lup_mkpatch_clones *clones;	/* the target's function clones, read when needed */
 	struct lup_mkpatch_libs *libs;		/* the target's libraries, opened when needed */
+	struct lup_diff *diff;			/* --diff: its comparison decides the clones */
 };
 
 /* A growing array of strings, NULL terminated. */
@@ -49,6 +51,8 @@ int lup_mkpatch_unwind(struct lup_mkpatch *m);
 
 /* mkpatch-clones.c: -LUP_EBADPATCH (reported) when clones of the function would bypass it. */
 int lup_mkpatch_check_clones(struct lup_mkpatch *m, const char *asm_name);
+/* Length of f in "f.word..." when word is a clone word (cold: f.cold), else 0. */
+size_t lup_mkpatch_clone_base_len(const char *name, bool *cold);
 void lup_mkpatch_clones_free(struct lup_mkpatch_clones *cl);
 
 /*

@@ -1,10 +1,12 @@
 /* The patch's relocations: the shared object's dynamic relocations, translated to lup kinds. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "util/err.h"
 #include "util/log.h"
 #include "mkpatch/mkpatch-priv.h"
+#include "mkpatch/diff/extract.h"
 
 struct symtab {
 	Elf_Data *data;
@@ -78,6 +80,34 @@ static int add_one(struct lup_mkpatch *m, const struct symtab *st, const GElf_Re
 	}
 }
 
+/*
+ * A relocation the linker kept (--emit-relocs) that refers to a placeholder of
+ * lup-mkpatch --diff: the code's %rip-relative reference to a target variable or
+ * function, which the linker resolved to the placeholder. Others were resolved for good.
+ */
+static int add_kept(struct lup_mkpatch *m, const struct symtab *st, const GElf_Rela *r)
+{
+	size_t i = GELF_R_SYM(r->r_info), len = strlen(LUP_PC_PREFIX);
+	const char *name;
+	uint32_t index;
+	GElf_Sym s;
+	int ret;
+
+	if (i == 0 || !gelf_getsym(st->data, (int)i, &s) ||
+	    !(name = elf_strptr(lup_elf_libelf(m->so), st->strtab, s.st_name)) ||
+	    strncmp(name, LUP_PC_PREFIX, len))
+		return 0;
+	if (GELF_R_TYPE(r->r_info) != R_X86_64_PC32) {
+		pr_err("%s: relocation type %lu at %#lx to %s (only PC32)", m->o->out,
+		       (unsigned long)GELF_R_TYPE(r->r_info), (unsigned long)r->r_offset, name);
+		return -LUP_EBADPATCH;
+	}
+	s.st_info = GELF_ST_INFO(STB_GLOBAL, STT_NOTYPE);
+	s.st_shndx = SHN_UNDEF;
+	ret = lup_mkpatch_bind(m, name + len, &s, NULL, &index);
+	return ret ? ret : add_reloc(m, r, LUP_RELOC_KIND__LUP_RELOC_PC32, true, index);
+}
+
 static int add_section(struct lup_mkpatch *m, Elf_Scn *scn, const GElf_Shdr *sh)
 {
 	Elf *elf = lup_elf_libelf(m->so);
@@ -93,8 +123,18 @@ static int add_section(struct lup_mkpatch *m, Elf_Scn *scn, const GElf_Shdr *sh)
 		st.strtab = sym_sh.sh_link;
 	}
 	for (int i = 0; !ret && d && gelf_getrela(d, i, &r); i++)
-		ret = add_one(m, &st, &r);
+		ret = sh->sh_flags & SHF_ALLOC ? add_one(m, &st, &r) : add_kept(m, &st, &r);
 	return ret;
+}
+
+/* A relocation section the linker kept (--emit-relocs) for a section that is loaded. */
+static bool applies_to_code(Elf *elf, const GElf_Shdr *sh)
+{
+	Elf_Scn *to = elf_getscn(elf, sh->sh_info);
+	GElf_Shdr tsh;
+
+	return to && gelf_getshdr(to, &tsh) && (tsh.sh_flags & SHF_ALLOC) &&
+	       tsh.sh_type != SHT_NOBITS && sh->sh_info;
 }
 
 int lup_mkpatch_relocs(struct lup_mkpatch *m)
@@ -111,7 +151,7 @@ int lup_mkpatch_relocs(struct lup_mkpatch *m)
 			pr_err("%s: REL relocations: the patch must use RELA", m->o->out);
 			return -LUP_EBADPATCH;
 		}
-		if (sh.sh_type == SHT_RELA && (sh.sh_flags & SHF_ALLOC))
+		if (sh.sh_type == SHT_RELA && ((sh.sh_flags & SHF_ALLOC) || applies_to_code(elf, &sh)))
 			ret = add_section(m, scn, &sh);
 	}
 	return ret;

@@ -11,6 +11,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "mkpatch/mkpatch-priv.h"
+#include "mkpatch/diff/diff.h"
 #include "core/patch-sign.h"
 
 #define LUP_DEBUG_ROOT "/usr/lib/debug"	/* where -dbgsym packages put debug files */
@@ -177,13 +178,16 @@ static int new_patch(struct lup_mkpatch *m)
 static int build(struct lup_mkpatch *m, char **dir)
 {
 	char *so = NULL;
-	int ret = lup_mkpatch_build_so(m->o, m->target_static, dir, &so);
+	int ret = m->o->diff ? lup_mkpatch_diff_so(m, dir, &so) :
+			       lup_mkpatch_build_so(m->o, m->target_static, dir, &so);
 
 	if (!ret)
 		ret = lup_elf_open(so, &m->so);
 	free(so);
 	if (!ret)
 		ret = new_patch(m);
+	if (!ret && m->diff)
+		ret = lup_mkpatch_diff_expects(m);
 	if (!ret)
 		ret = lup_mkpatch_segments(m);
 	if (!ret)
@@ -214,6 +218,7 @@ int lup_mkpatch(const struct lup_mkpatch_opts *o)
 			(unsigned long)m.p->image_size);
 	if (ret == -ENOMEM)
 		pr_err("%s: out of memory", o->out);
+	lup_mkpatch_diff_done(&m, ret);
 	lup_sign_key_free(key);
 	lup_patch_free(m.p);
 	lup_hashmap_free(m.sym_index);

@@ -23,6 +23,14 @@ struct lup_mkpatch_opts {
 	size_t nr_cflags;
 	bool no_library_check;		/* names not in the target are not looked up in its libraries */
 	const char *sign_key;		/* Ed25519 private key (PEM) to sign with; NULL: unsigned */
+	/* --diff: the patch built from a fix to the target's sources instead of srcs */
+	const char *diff;		/* the fix, a unified diff */
+	const char *srcdir;		/* the target's sources as built, before the fix */
+	const char *build_cmd;		/* NULL: "make" */
+	int strip;			/* patch -pN */
+	char *const *ons;		/* patches applied already, whose fixes srcdir has */
+	size_t nr_ons;
+	const char *json;		/* the summary as JSON to this file ("-": stdout), or NULL */
 };
 
 /*

@@ -1,0 +1,45 @@
+/* lup-mkpatch --diff: the patch's shared object built from a fix to the target's sources. */
+#ifndef LUP_DIFF_DIFF_H
+#define LUP_DIFF_DIFF_H
+
+#include "mkpatch/mkpatch-priv.h"
+#include "mkpatch/diff/build.h"
+#include "mkpatch/diff/compare.h"
+#include "mkpatch/diff/report.h"
+
+/* One source the fix changes: its two objects as built, and as compiled for the patch. */
+struct lup_diff_unit {
+	struct lup_cc_record *rec;	/* the fixed tree's compilation */
+	char *orig_path, *fixed_path;	/* objects as the program's flags made them */
+	struct lup_obj *orig, *fixed;	/* orig NULL: a source the fix adds */
+	struct lup_diff_objs d;
+	struct lup_obj *pic_orig, *pic_fixed;	/* compiled again for the patch */
+	struct lup_diff_objs pd;
+};
+
+struct lup_diff {
+	struct lup_mkpatch *m;
+	struct lup_diff_build b;
+	struct lup_cc_records recs[2];
+	struct lup_diff_unit *units;
+	size_t nr_units;
+	LupPatch **ons;			/* the --on patches */
+	struct lup_diff_report r;
+};
+
+/*
+ * diff.c: builds both trees, compares them, checks what the patch would replace, and
+ * links the patch's part of the changed objects into *so_path (in a new directory *dir).
+ */
+int lup_mkpatch_diff_so(struct lup_mkpatch *m, char **dir, char **so_path);
+/* The ids of the --on patches added to what the patch expects. */
+int lup_mkpatch_diff_expects(struct lup_mkpatch *m);
+/* After the patch is written (ret: how it went): the summary, text and JSON. */
+void lup_mkpatch_diff_done(struct lup_mkpatch *m, int ret);
+
+/* diff-check.c: the refusals before anything is built into a patch. */
+/* How many replaced functions differ from what runs; report: each a refusal. */
+int lup_diff_check_target(struct lup_diff *x, struct lup_diff_unit *u, bool report);
+int lup_diff_check_data(struct lup_diff *x, struct lup_diff_unit *u);
+
+#endif
