@@ -106,8 +106,8 @@ static bool same_in_section(const struct side *a, size_t asec, int64_t aoff,
 	if ((sa->sh.sh_flags & SHF_MERGE) || (sb->sh.sh_flags & SHF_MERGE))
 		return (sa->sh.sh_flags & SHF_MERGE) && (sb->sh.sh_flags & SHF_MERGE) &&
 		       same_merged(a, asec, aoff, b, bsec, boff);
-	na = aoff >= 0 ? lup_obj_sym_at(a->o, asec, (uint64_t)aoff) : NULL;
-	nb = boff >= 0 ? lup_obj_sym_at(b->o, bsec, (uint64_t)boff) : NULL;
+	na = lup_obj_sym_near(a->o, asec, aoff);
+	nb = lup_obj_sym_near(b->o, bsec, boff);
 	if (na || nb)
 		return na && nb && same_symbol(a, na, aoff - (int64_t)na->s.st_value, b, nb,
 					       boff - (int64_t)nb->s.st_value, depth);

@@ -224,8 +224,8 @@ static int retarget(struct extract *x, GElf_Rela *r, size_t *out)
 	const struct lup_obj_sym *s = &x->o->syms[old], *d = NULL;
 	int64_t at = lup_diff_target_offset(r);
 
-	if (GELF_ST_TYPE(s->s.st_info) == STT_SECTION && at >= 0)
-		d = lup_obj_sym_at(x->o, s->s.st_shndx, (uint64_t)at);
+	if (GELF_ST_TYPE(s->s.st_info) == STT_SECTION)
+		d = lup_obj_sym_near(x->o, s->s.st_shndx, at);
 	if (d && is_bound(x, lup_obj_sym_index(x->o, d))) {
 		old = lup_obj_sym_index(x->o, d);
 		r->r_addend -= (int64_t)d->s.st_value;

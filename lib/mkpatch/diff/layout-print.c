@@ -128,27 +128,39 @@ static int print_member_pointer(const struct layout_obj *o, Dwarf_Die *type,
 }
 
 /* "const int", but "char *const": a qualified pointer has its word right of the star. */
-static int print_qualified(const struct layout_obj *o, Dwarf_Die *type, const char *word,
+static int apply_qualifier(const struct layout_obj *o, Dwarf_Die *to, const char *word,
 			   const char *inner, int depth, char **out)
 {
-	Dwarf_Die to;
-	bool has = layout_type_of(type, &to);
-	int to_tag = has ? tag_under_cv(&to) : 0;
+	int to_tag = to ? tag_under_cv(to) : 0;
 	char *s = NULL;
 	int ret;
 
 	if (to_tag == DW_TAG_pointer_type || to_tag == DW_TAG_reference_type ||
 	    to_tag == DW_TAG_rvalue_reference_type || to_tag == DW_TAG_ptr_to_member_type) {
-		s = layout_fmt("%s%s%s", word, *inner ? " " : "", inner);
-		ret = s ? print_decl(o, &to, s, depth + 1, out) : -ENOMEM;
+		s = layout_fmt("%s%s%s", word, *inner && *inner != '[' ? " " : "", inner);
+		ret = s ? print_decl(o, to, s, depth + 1, out) : -ENOMEM;
 		free(s);
 		return ret;
 	}
-	ret = print_decl(o, has ? &to : NULL, inner, depth + 1, &s);
+	ret = print_decl(o, to, inner, depth + 1, &s);
 	if (!ret && !(*out = layout_fmt("%s %s", word, s)))
 		ret = -ENOMEM;
 	free(s);
 	return ret;
+}
+
+/* Whether type has the qualifier tag among those on top of it. */
+static bool qualified_by(Dwarf_Die *type, int tag)
+{
+	Dwarf_Die t = *type;
+
+	for (int i = 0; i < MAX_DEPTH && is_cv(dwarf_tag(&t)); i++) {
+		if (dwarf_tag(&t) == tag)
+			return true;
+		if (!layout_type_of(&t, &t))
+			return false;
+	}
+	return false;
 }
 
 static void print_bound(FILE *f, Dwarf_Die *sub)
@@ -167,10 +179,12 @@ static void print_bound(FILE *f, Dwarf_Die *sub)
 	}
 }
 
-static int print_array(const struct layout_obj *o, Dwarf_Die *type, const char *inner,
-		       int depth, char **out)
+/* qual: the qualifier (tag and word) of the whole array, or 0 and NULL. */
+static int print_array(const struct layout_obj *o, Dwarf_Die *type, int qual,
+		       const char *word, const char *inner, int depth, char **out)
 {
 	Dwarf_Die sub, elem;
+	bool has = layout_type_of(type, &elem);
 	size_t len;
 	char *s = NULL;
 	FILE *f = open_memstream(&s, &len);
@@ -186,9 +200,27 @@ static int print_array(const struct layout_obj *o, Dwarf_Die *type, const char *
 		free(s);
 		return -ENOMEM;
 	}
-	r = print_decl(o, layout_type_of(type, &elem) ? &elem : NULL, s, depth + 1, out);
+	if (qual && !(has && qualified_by(&elem, qual)))
+		r = apply_qualifier(o, has ? &elem : NULL, word, s, depth + 1, out);
+	else
+		r = print_decl(o, has ? &elem : NULL, s, depth + 1, out);
 	free(s);
 	return r;
+}
+
+/*
+ * A qualified array is an array of qualified elements, which gcc mostly qualifies again
+ * (not through a typedef of the array).
+ */
+static int print_qualified(const struct layout_obj *o, Dwarf_Die *type, const char *word,
+			   const char *inner, int depth, char **out)
+{
+	Dwarf_Die to;
+	bool has = layout_type_of(type, &to);
+
+	if (has && dwarf_tag(&to) == DW_TAG_array_type)
+		return print_array(o, &to, dwarf_tag(type), word, inner, depth, out);
+	return apply_qualifier(o, has ? &to : NULL, word, inner, depth, out);
 }
 
 /* "(int, char *)" into f. */
@@ -267,7 +299,7 @@ static int print_decl(const struct layout_obj *o, Dwarf_Die *type, const char *i
 	case DW_TAG_atomic_type:
 		return print_qualified(o, type, "_Atomic", inner, depth, out);
 	case DW_TAG_array_type:
-		return print_array(o, type, inner, depth, out);
+		return print_array(o, type, 0, NULL, inner, depth, out);
 	case DW_TAG_subroutine_type:
 		return print_function(o, type, inner, depth, out);
 	default:

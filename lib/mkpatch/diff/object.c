@@ -203,6 +203,17 @@ const struct lup_obj_sym *lup_obj_sym_at(const struct lup_obj *o, size_t sec, ui
 	return best;
 }
 
+const struct lup_obj_sym *lup_obj_sym_near(const struct lup_obj *o, size_t sec, int64_t off)
+{
+	static const int64_t imm[] = { 0, 1, 2, 4 };
+	const struct lup_obj_sym *s = NULL;
+
+	for (size_t i = 0; !s && i < sizeof(imm) / sizeof(imm[0]); i++)
+		if (off + imm[i] >= 0)
+			s = lup_obj_sym_at(o, sec, (uint64_t)(off + imm[i]));
+	return s;
+}
+
 const uint8_t *lup_obj_bytes(const struct lup_obj *o, size_t sec, uint64_t off, uint64_t len)
 {
 	const struct lup_obj_sec *s = sec < o->nr_secs ? &o->secs[sec] : NULL;

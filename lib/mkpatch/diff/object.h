@@ -45,6 +45,12 @@ const struct lup_obj_sym *lup_obj_find(const struct lup_obj *o, const char *name
 size_t lup_obj_sym_index(const struct lup_obj *o, const struct lup_obj_sym *s);
 /* The function or variable covering offset off of section sec (NULL: none). */
 const struct lup_obj_sym *lup_obj_sym_at(const struct lup_obj *o, size_t sec, uint64_t off);
+/*
+ * The function or variable a reference to sec + off reaches. A %rip-relative one is
+ * relative to the instruction's end, which an immediate after the field puts up to 4
+ * bytes further than off (the field's addend + 4): those places are tried too.
+ */
+const struct lup_obj_sym *lup_obj_sym_near(const struct lup_obj *o, size_t sec, int64_t off);
 /* Whether the symbol is a definition of a function or a variable. */
 bool lup_obj_is_def(const struct lup_obj_sym *s);
 /* Bytes of sec at [off, off + len), NULL when outside (or NOBITS: zeros are not stored). */
