@@ -117,24 +117,53 @@ static struct lup_place_vma *place_vmas(const struct lup_op *op, size_t *nr)
 	return pv;
 }
 
+/* A PC32 relocation to a target symbol: the image must lie within 32-bit reach of it. */
+static const LupSymbol *pc32_target(const LupPatch *p, const LupReloc *r)
+{
+	const LupSymbol *s = r->has_symbol && r->symbol < p->n_symbols ? p->symbols[r->symbol] : NULL;
+
+	return r->kind == LUP_RELOC_KIND__LUP_RELOC_PC32 && s &&
+	       s->scope == LUP_SYM_SCOPE__LUP_SYM_TARGET ? s : NULL;
+}
+
+/*
+ * The places the image must reach (every new function from every old entry, every
+ * PC32 slot to its target symbol: reach is checked pairwise, which asks a little more).
+ */
+static size_t reach_pairs(const LupPatch *p, uint64_t bias, uint64_t *from, uint64_t *to)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n_funcs; i++, n++) {
+		from[n] = bias + p->funcs[i]->target_value;
+		to[n] = p->funcs[i]->new_offset;
+	}
+	for (size_t i = 0; i < p->n_relocs; i++) {
+		const LupSymbol *s = pc32_target(p, p->relocs[i]);
+
+		if (!s)
+			continue;
+		/* as a jump's: its end (from + LUP_JMP_SIZE) is what the slot is relative to */
+		from[n] = bias + s->value - LUP_JMP_SIZE;
+		to[n++] = p->relocs[i]->offset;
+	}
+	return n;
+}
+
 static int place_patch(struct lup_op *op, const LupPatch *p, uint64_t bias, uint64_t *base)
 {
-	size_t nr_vmas, i;
+	size_t nr_vmas, n = p->n_funcs + p->n_relocs + 1;
 	struct lup_place_vma *v = place_vmas(op, &nr_vmas);
-	uint64_t *from = calloc(p->n_funcs + 1, sizeof(*from));
-	uint64_t *to = calloc(p->n_funcs + 1, sizeof(*to));
+	uint64_t *from = calloc(n, sizeof(*from));
+	uint64_t *to = calloc(n, sizeof(*to));
 	/* the record's VMA goes right after the image: placed together */
 	struct lup_place_req req = { .size = p->image_size + lup_record_vma_size(p),
 				     .from = from, .to_off = to,
-				     .nr_from = p->n_funcs, .nr_to = p->n_funcs,
 				     .min_addr = lup_mmap_min_addr() };
 	int ret = -ENOMEM;
 
 	if (v && from && to) {
-		for (i = 0; i < p->n_funcs; i++) {
-			from[i] = bias + p->funcs[i]->target_value;
-			to[i] = p->funcs[i]->new_offset;
-		}
+		req.nr_from = req.nr_to = reach_pairs(p, bias, from, to);
 		ret = lup_place(v, nr_vmas, &req, base);
 		if (ret)
 			pr_err("%s: no free %" PRIu64 " bytes within +-2 GiB of %s for patch %s",

@@ -325,6 +325,21 @@ static void test_reloc_in_code(void **state)
 	expect_invalid(f);
 }
 
+/* PC32 (lup-mkpatch --diff): a 32-bit slot in code, to a symbol that is not thread-local. */
+static void test_pc32_in_code(void **state)
+{
+	struct fixture *f = *state;
+
+	f->rel[1].kind = LUP_RELOC_KIND__LUP_RELOC_PC32;
+	f->rel[1].offset = sizeof(f->code) - 4;
+	assert_int_equal(lup_patch_validate(&f->p, "pc32"), 0);
+	f->rel[1].offset = sizeof(f->code) - 3;
+	expect_invalid(f);
+	f->rel[1].offset = 0;
+	f->rel[1].symbol = 2;
+	expect_invalid(f);
+}
+
 static void test_reloc_past_segment(void **state)
 {
 	struct fixture *f = *state;
@@ -430,7 +445,8 @@ int main(void)
 		T(test_garbage_message), T(test_segment_out_of_range), T(test_segment_offset_wraps),
 		T(test_segment_unaligned), T(test_segments_overlap), T(test_data_over_mem_size),
 		T(test_wx_segment), T(test_image_too_large), T(test_bad_symbol_index),
-		T(test_tpoff_needs_tls), T(test_reloc_in_code), T(test_reloc_past_segment),
+		T(test_tpoff_needs_tls), T(test_reloc_in_code), T(test_pc32_in_code),
+		T(test_reloc_past_segment),
 		T(test_func_not_in_code), T(test_func_orig_bytes), T(test_func_too_small),
 		T(test_bad_id), T(test_bad_build_id), T(test_bad_version),
 		T(test_patch_symbol_outside), T(test_no_funcs), T(test_record_too_large),

@@ -13,7 +13,6 @@
 #include "mkpatch/diff/diff.h"
 #include "mkpatch/diff/layout.h"
 
-#define WHY_SIZE 512
 
 static bool is_cold(const char *name)
 {
@@ -53,9 +52,8 @@ static const uint8_t *on_code(const struct lup_diff *x, uint64_t value, uint64_t
 	return NULL;
 }
 
-/* One replaced function against what runs; why says how it differs. */
-static bool matches(struct lup_diff *x, struct lup_diff_unit *u, const struct lup_obj_sym *o,
-		    char *why)
+bool lup_diff_matches(struct lup_diff *x, struct lup_diff_unit *u, const struct lup_obj_sym *o,
+		      char *why)
 {
 	const struct lup_sym *t;
 	const char *on = NULL;
@@ -64,13 +62,13 @@ static bool matches(struct lup_diff *x, struct lup_diff_unit *u, const struct lu
 	int ret = lup_elf_find_sym(x->m->target, o->name, is_local(o) ? u->orig->file : NULL, &t);
 
 	if (ret) {
-		snprintf(why, WHY_SIZE, ret == -ENOTUNIQ ? "several functions of that name in %s" :
+		snprintf(why, LUP_DIFF_WHY_SIZE, ret == -ENOTUNIQ ? "several functions of that name in %s" :
 			 "not in %s: the target was built with other flags or sources",
 			 lup_elf_path(x->m->target));
 		return false;
 	}
 	if (t->size < LUP_JMP_SIZE) {
-		snprintf(why, WHY_SIZE, "%lu bytes, shorter than the %d-byte jump: it cannot be "
+		snprintf(why, LUP_DIFF_WHY_SIZE, "%lu bytes, shorter than the %d-byte jump: it cannot be "
 			 "replaced", (unsigned long)t->size, LUP_JMP_SIZE);
 		return false;
 	}
@@ -80,7 +78,7 @@ static bool matches(struct lup_diff *x, struct lup_diff_unit *u, const struct lu
 
 		if (c && lup_diff_same_as_loaded(u->pic_orig, p, c, p->s.st_size))
 			return true;
-		snprintf(why, WHY_SIZE, "differs from its code in %s (--on): the source directory "
+		snprintf(why, LUP_DIFF_WHY_SIZE, "differs from its code in %s (--on): the source directory "
 			 "must hold that patch's fix, built the same way", on);
 		return false;
 	}
@@ -89,7 +87,7 @@ static bool matches(struct lup_diff *x, struct lup_diff_unit *u, const struct lu
 	       lup_diff_same_as_loaded(u->orig, o, code, t->size);
 	free(code);
 	if (!same)
-		snprintf(why, WHY_SIZE, "the rebuilt original differs from %s's (%lu bytes there, "
+		snprintf(why, LUP_DIFF_WHY_SIZE, "the rebuilt original differs from %s's (%lu bytes there, "
 			 "%lu here): the compiler, its flags or the sources differ from the target's "
 			 "build", lup_elf_path(x->m->target), (unsigned long)t->size,
 			 (unsigned long)o->s.st_size);
@@ -98,13 +96,13 @@ static bool matches(struct lup_diff *x, struct lup_diff_unit *u, const struct lu
 
 int lup_diff_check_target(struct lup_diff *x, struct lup_diff_unit *u, bool report)
 {
-	char why[WHY_SIZE];
+	char why[LUP_DIFF_WHY_SIZE];
 	int bad = 0;
 
 	for (size_t i = 0; i < u->d.nr_funcs; i++) {
 		const struct lup_diff_item *it = &u->d.funcs[i];
 
-		if (!it->orig || is_cold(it->orig->name) || matches(x, u, it->orig, why))
+		if (!it->orig || is_cold(it->orig->name) || lup_diff_matches(x, u, it->orig, why))
 			continue;
 		bad++;
 		if (report && lup_diff_report_add(&x->r, LUP_DIFF_REFUSED, it->orig->name,

@@ -287,6 +287,27 @@ static int keep(struct keep_list *k, const char *name, const char *replaces)
 	return 0;
 }
 
+/* A function that changed only as compiled for the patch: replaced too, when it matches. */
+static int keep_pic_only(struct lup_diff *x, struct lup_diff_unit *u,
+			 const struct lup_diff_item *it, struct keep_list *k)
+{
+	const struct lup_obj_sym *o = it->orig && u->orig ? lup_obj_find(u->orig, it->orig->name) :
+							    NULL;
+	char why[LUP_DIFF_WHY_SIZE];
+
+	if (lup_diff_find(&u->d, it->fixed->name))
+		return 0;
+	if (o && !is_cold(o->name) && !lup_diff_matches(x, u, o, why))
+		return lup_diff_report_add(&x->r, LUP_DIFF_REFUSED, o->name, u->rec->source, "%s",
+					   why) ?: 1;
+	if (o && !is_cold(o->name) && lup_diff_report_add(&x->r, LUP_DIFF_FOLLOWED, o->name,
+							   u->rec->source, "changed as compiled "
+							   "for the patch (-fPIC inlines otherwise): "
+							   "replaced too"))
+		return -ENOMEM;
+	return keep(k, it->fixed->name, o && !is_cold(o->name) ? o->name : NULL);
+}
+
 /*
  * What the patch keeps of a unit's fixed object compiled for it: what changed in
  * either build (the program's flags decide, -fPIC may inline differently: a function
@@ -308,13 +329,8 @@ static int keep_list(struct lup_diff *x, struct lup_diff_unit *u, struct keep_li
 		      keep(k, it->fixed->name, it->orig && !is_cold(it->fixed->name) ?
 				      it->orig->name : NULL);
 	}
-	for (size_t i = 0; !ret && i < u->pd.nr_funcs; i++) {
-		const struct lup_diff_item *it = &u->pd.funcs[i];
-		const struct lup_obj_sym *o = it->orig && u->orig ?
-					      lup_obj_find(u->orig, it->orig->name) : NULL;
-
-		ret = keep(k, it->fixed->name, o && !is_cold(o->name) ? o->name : NULL);
-	}
+	for (size_t i = 0; !ret && i < u->pd.nr_funcs; i++)
+		ret = keep_pic_only(x, u, &u->pd.funcs[i], k);
 	for (size_t i = 0; !ret && i < k->nr; i++) {
 		char cold[512];
 

@@ -37,7 +37,11 @@ int lup_mkpatch_diff_expects(struct lup_mkpatch *m);
 /* After the patch is written (ret: how it went): the summary, text and JSON. */
 void lup_mkpatch_diff_done(struct lup_mkpatch *m, int ret);
 
-/* diff-check.c: the refusals before anything is built into a patch. */
+/* check.c: the refusals before anything is built into a patch. */
+#define LUP_DIFF_WHY_SIZE 512
+/* Whether function o of u's original object is what runs; why (WHY_SIZE) says how not. */
+bool lup_diff_matches(struct lup_diff *x, struct lup_diff_unit *u, const struct lup_obj_sym *o,
+		      char *why);
 /* How many replaced functions differ from what runs; report: each a refusal. */
 int lup_diff_check_target(struct lup_diff *x, struct lup_diff_unit *u, bool report);
 int lup_diff_check_data(struct lup_diff *x, struct lup_diff_unit *u);

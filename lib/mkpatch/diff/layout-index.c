@@ -17,7 +17,7 @@
 /* Where a DIE is: the C++ scope of its name, and the function it is local to. */
 struct scope {
 	const char *prefix;	/* "ns::A::", "" at file scope */
-	const char *fn_key;	/* the enclosing function's symbol name, NULL outside functions */
+	const char *fn_key;	/* the enclosing function's symbol, NULL outside functions */
 	const char *fn_name;	/* and its name as shown */
 	size_t fn_first;	/* its first DIE in o->dies, for numbering its statics */
 };
@@ -75,7 +75,8 @@ static int add_die(struct layout_obj *o, Dwarf_Die *die, char *key, char *name, 
 {
 	struct layout_die d = {
 		.off = dwarf_dieoffset(die), .tag = dwarf_tag(die),
-		.decl = layout_has_flag(die, DW_AT_declaration), .key = key, .name = name, .fn = fn,
+		.decl = layout_has_flag(die, DW_AT_declaration),
+		.key = key, .name = name, .fn = fn,
 	};
 
 	if (LUP_ARRAY_PUSH(o->dies, o->nr_dies, d)) {
@@ -332,7 +333,8 @@ static int open_dwarf(struct layout_obj *o)
 	o->dw = dwfl_module_getdwarf(mod, &bias);
 	if (!o->dw) {
 		err = dwfl_errno();
-		pr_err("%s: no DWARF: %s", o->path, err ? dwfl_errmsg(err) : "compiled without -g?");
+		pr_err("%s: no DWARF: %s", o->path,
+		       err ? dwfl_errmsg(err) : "compiled without -g?");
 		return -LUP_EBADELF;
 	}
 	return 0;

@@ -17,10 +17,10 @@ struct layout_die {
 	int tag;
 	bool decl;		/* DW_AT_declaration: a struct without members, an extern */
 	bool reached;		/* fixed: used by a changed function */
-	Dwarf_Off spec;		/* DW_AT_specification's DIE, whose name this one takes; 0: none */
-	char *key;		/* what finds the counterpart: "tag ns::conn", "var t"; NULL: none */
-	char *name;		/* "struct ns::conn", "conn_t", "ns::A::count"; NULL: anonymous */
-	const char *fn;		/* the function holding a local type or static, NULL: none */
+	Dwarf_Off spec;		/* DW_AT_specification: the DIE it is named by; 0: none */
+	char *key;		/* finds the counterpart: "tag ns::conn", "var t"; NULL: none */
+	char *name;		/* "struct ns::conn", "conn_t", "ns::A::n"; NULL: anonymous */
+	const char *fn;		/* the function of a local type or static, NULL: none */
 };
 
 struct layout_obj {
@@ -52,7 +52,7 @@ bool layout_has_flag(Dwarf_Die *die, unsigned int name);
 /* The symbol of a function DIE: its linkage name (C++, asm labels), else its name. */
 const char *layout_symbol_of(Dwarf_Die *fn);
 
-/* layout-types.c: "struct", "class", "union" or "enum". */
+/* layout-print.c: "struct", "class", "union" or "enum". */
 const char *layout_tag_word(int tag);
 /* The DIE's DW_AT_type (through its origin or specification); false: void. */
 bool layout_type_of(Dwarf_Die *die, Dwarf_Die *type);
@@ -60,7 +60,8 @@ bool layout_type_of(Dwarf_Die *die, Dwarf_Die *type);
 int64_t layout_type_size(Dwarf_Die *type);
 /* type as C writes it: "int[16]", "struct conn *", "char *const"; NULL type: void. */
 int layout_print_type(const struct layout_obj *o, Dwarf_Die *type, char **out);
-/* Adds a refusal; -ENOMEM. */
+
+/* layout-types.c: adds a refusal; -ENOMEM. */
 int layout_refuse(struct layout_cmp *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Compares the struct, union, class or enum fixed with orig; label names it in refusals. */

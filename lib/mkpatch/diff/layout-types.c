@@ -15,8 +15,8 @@
 
 /* One thing an aggregate is made of, as matched between the objects. */
 struct field {
-	int tag;		/* DW_TAG_member, DW_TAG_inheritance, DW_TAG_subprogram (virtual) */
-	const char *key;	/* its name, base class or linkage name; NULL: an anonymous member */
+	int tag;		/* DW_TAG_member, _inheritance, _subprogram (a virtual one) */
+	const char *key;	/* its name, base class or linkage name; NULL: anonymous member */
 	const char *name;	/* as shown */
 	unsigned anon;		/* an anonymous member: which one, from 1 */
 	Dwarf_Die die;
@@ -68,7 +68,8 @@ int layout_refuse(struct layout_cmp *c, const char *fmt, ...)
 
 static int msg_open(struct msg *m, const char *label)
 {
-	*m = (struct msg){ .f = open_memstream(&m->text, &m->len) };
+	*m = (struct msg){ 0 };
+	m->f = open_memstream(&m->text, &m->len);
 	if (!m->f)
 		return -ENOMEM;
 	fprintf(m->f, "%s: ", label);
@@ -162,7 +163,8 @@ static int compare_enum(struct layout_cmp *c, const char *label, Dwarf_Die *fixe
 			fprintf(msg_part(&m), "%s %s -> %s", n, vo, vf);
 	}
 	if (dwarf_bytesize(fixed) != dwarf_bytesize(orig))
-		fprintf(msg_part(&m), "size %d -> %d", dwarf_bytesize(orig), dwarf_bytesize(fixed));
+		fprintf(msg_part(&m), "size %d -> %d", dwarf_bytesize(orig),
+			dwarf_bytesize(fixed));
 	return msg_close(c, &m, 0);
 }
 
@@ -416,7 +418,8 @@ static bool anon_under(Dwarf_Die *type, Dwarf_Die *out)
 			break;
 		default:
 			/* A definition made of a declaration has the declaration's name. */
-			return kind_of(dwarf_tag(out)) && !dwarf_hasattr_integrate(out, DW_AT_name);
+			return kind_of(dwarf_tag(out)) &&
+			       !dwarf_hasattr_integrate(out, DW_AT_name);
 		}
 	}
 }

@@ -113,11 +113,31 @@ static int reach_changed(struct layout_obj *o, char *const *funcs, size_t nr_fun
 				found = true;
 			}
 		if (!found)
-			pr_warn("%s: no debug info for function %s: the types it uses are not checked",
-				o->path, funcs[i]);
+			pr_warn("%s: no debug info for function %s: the types it uses are "
+				"not checked", o->path, funcs[i]);
 		free(key);
 	}
 	return 0;
+}
+
+static bool is_var(const struct layout_die *d)
+{
+	return (d->tag == DW_TAG_variable || d->tag == DW_TAG_member) && d->key;
+}
+
+/*
+ * The types of the static variables that both objects have count as used: the process
+ * holds them in the old layout, and the DIE of a function that uses one does not say so.
+ */
+static void reach_static_vars(struct layout_obj *fixed, const struct layout_obj *orig)
+{
+	for (size_t i = 0; i < fixed->nr_dies; i++) {
+		Dwarf_Die die;
+
+		if (is_var(&fixed->dies[i]) && layout_find(orig, fixed->dies[i].key) &&
+		    dwarf_offdie(fixed->dw, fixed->dies[i].off, &die))
+			reach_type_of(fixed, &die);
+	}
 }
 
 /* A typedef of the changed functions naming another type, or an anonymous one changed. */
@@ -231,8 +251,7 @@ static int compare_vars(struct layout_cmp *c)
 	for (size_t i = 0; !ret && i < c->fixed->nr_dies; i++) {
 		const struct layout_die *f = &c->fixed->dies[i], *o;
 
-		if ((f->tag != DW_TAG_variable && f->tag != DW_TAG_member) || !f->key ||
-		    layout_find(c->fixed, f->key) != f)
+		if (!is_var(f) || layout_find(c->fixed, f->key) != f)
 			continue;
 		o = layout_find(c->orig, f->key);
 		if (o)
@@ -254,6 +273,7 @@ int lup_layout_compare(const char *orig_obj, const char *fixed_obj, char *const 
 		c.orig = orig;
 		c.fixed = fixed;
 		ret = reach_changed(fixed, funcs, nr_funcs);
+		reach_static_vars(fixed, orig);
 		if (!ret)
 			ret = compare_used_types(&c);
 		if (!ret)

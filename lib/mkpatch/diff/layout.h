@@ -22,11 +22,11 @@ struct lup_layout_refusals {
  *
  * Appends to *out a refusal for each of:
  *  - a struct, union or class (named, typedef-named, or anonymous inside one of these)
- *    that the changed functions use (return and parameter types, locals, inlined code,
- *    through pointers, arrays, typedefs, qualifiers and members) whose size, members
- *    (offset, size, type, added, removed), base classes or virtual functions (vtable
- *    slots) differ; an enum of theirs with an enumerator of another value or a new size;
- *    a typedef of theirs naming another type;
+ *    used by the changed functions (return and parameter types, locals, inlined code,
+ *    through pointers, arrays, typedefs, qualifiers and members) or by a static variable
+ *    of both objects, whose size, members (offset, size, type, added, removed), base
+ *    classes or virtual functions (vtable slots) differ; an enum used so with an
+ *    enumerator of another value or a new size; a typedef used so naming another type;
  *  - a variable of static storage (global, file or function static, static data member,
  *    thread-local) in both objects whose type or size differs.
  * Types match by qualified name (C++ scopes included, a function's own types by that
