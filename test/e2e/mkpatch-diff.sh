@@ -35,6 +35,7 @@ t0=$(tids "$pid")
 # clamp() is inlined into weigh, which gcc made weigh.isra.0: that clone is replaced.
 mkpatch clamp.lup fix-clamp.patch
 [ "$(field "$T/clamp.lup.json" followed)" = weigh.isra.0 ] || fail "clone not followed"
+grep -q 'the change of clamp inlined into it' "$T/clamp.lup.json" || fail "inline not named"
 c0=$(calls)
 "$LUP_BUILD/lup" patch -p "$T/clamp.lup" "$pid"
 sleep 0.2

@@ -93,6 +93,7 @@ static void unit_free(struct lup_diff_unit *u)
 	lup_obj_close(u->fixed);
 	lup_obj_close(u->pic_orig);
 	lup_obj_close(u->pic_fixed);
+	lup_inline_causes_free(&u->causes);
 	free(u->orig_path);
 	free(u->fixed_path);
 }
@@ -139,7 +140,9 @@ static int run_builds(struct lup_diff *x)
 	int ret;
 
 	x->b.cmd = o->build_cmd && *o->build_cmd ? o->build_cmd : "make";
-	ret = lup_diff_prepare(&x->b, o->srcdir, o->diff, o->strip);
+	ret = lup_hunks_read(o->diff, o->strip, &x->hunks);
+	if (!ret)
+		ret = lup_diff_prepare(&x->b, o->srcdir, o->diff, o->strip);
 	for (int i = 0; !ret && i < 2; i++) {
 		enum lup_tree tree = i ? LUP_TREE_ORIG : LUP_TREE_FIXED;
 
@@ -245,9 +248,41 @@ static bool is_cold(const char *name)
 	return dot && strcmp(dot, ".cold") == 0;
 }
 
-/* The summary's line for a changed function of the program's build. */
+/* "a, b" of the functions inlined into one (NULL terminated). */
+static char *joined(char *const *names)
+{
+	size_t len = 1;
+	char *s;
+
+	for (char *const *n = names; *n; n++)
+		len += strlen(*n) + 2;
+	s = calloc(1, len);
+	for (char *const *n = names; s && *n; n++)
+		strcat(strcat(s, n == names ? "" : ", "), *n);
+	return s;
+}
+
+/* Why a function whose own lines the fix does not touch changed. */
+static int report_followed(struct lup_diff *x, const char *name, const char *file,
+			   const struct lup_inline_cause *c)
+{
+	char *inl = c->nr_inlined ? joined(c->inlined) : NULL;
+	int ret;
+
+	if (c->nr_inlined && !inl)
+		return -ENOMEM;
+	ret = inl ? lup_diff_report_add(&x->r, LUP_DIFF_FOLLOWED, name, file, "replaced: the "
+					"change of %s inlined into it", inl) :
+		    lup_diff_report_add(&x->r, LUP_DIFF_FOLLOWED, name, file, "replaced: its code "
+					"changed, not its lines (a macro, constant or type it uses, "
+					"or an inlined change the debug info does not show)");
+	free(inl);
+	return ret;
+}
+
+/* The summary's line for a changed function of the program's build (c: why, or NULL). */
 static int report_func(struct lup_diff *x, const struct lup_diff_unit *u,
-		       const struct lup_diff_item *it)
+		       const struct lup_diff_item *it, const struct lup_inline_cause *c)
 {
 	const char *file = u->rec->source, *name = it->fixed->name;
 	size_t base = lup_mkpatch_clone_base_len(name, NULL);
@@ -261,10 +296,38 @@ static int report_func(struct lup_diff *x, const struct lup_diff_unit *u,
 	if (is_cold(name))
 		return lup_diff_report_add(&x->r, LUP_DIFF_FOLLOWED, name, file,
 					   "part of %.*s, in the patch with it", (int)base, name);
+	if (base && c && c->nr_inlined) {
+		char *inl = joined(c->inlined);
+		int ret = inl ? lup_diff_report_add(&x->r, LUP_DIFF_FOLLOWED, name, file,
+						    "clone of %.*s, replaced as itself: the change "
+						    "of %s inlined into it", (int)base, name, inl) :
+				-ENOMEM;
+
+		free(inl);
+		return ret;
+	}
 	if (base)
 		return lup_diff_report_add(&x->r, LUP_DIFF_FOLLOWED, name, file,
 					   "clone of %.*s, replaced as itself", (int)base, name);
+	if (c && !c->touched)
+		return report_followed(x, name, file, c);
 	return lup_diff_report_add(&x->r, LUP_DIFF_REPLACED, name, file, "its code changed");
+}
+
+/* Which functions inlined into each changed one the fix changes (for the summary only). */
+static int find_causes(struct lup_diff *x, struct lup_diff_unit *u)
+{
+	char **names = calloc(u->d.nr_funcs + 1, sizeof(*names));
+	int ret;
+
+	if (!names)
+		return -ENOMEM;
+	for (size_t i = 0; i < u->d.nr_funcs; i++)
+		names[i] = (char *)u->d.funcs[i].fixed->name;
+	ret = lup_inline_causes(u->fixed_path, names, u->d.nr_funcs, x->hunks.v, x->hunks.nr,
+				&u->causes);
+	free(names);
+	return ret;
 }
 
 struct keep_list {
@@ -315,7 +378,7 @@ static int keep_pic_only(struct lup_diff *x, struct lup_diff_unit *u,
  */
 static int keep_list(struct lup_diff *x, struct lup_diff_unit *u, struct keep_list *k)
 {
-	int ret = 0;
+	int ret = find_causes(x, u);
 
 	for (size_t i = 0; !ret && i < u->d.nr_funcs; i++) {
 		const struct lup_diff_item *it = &u->d.funcs[i];
@@ -325,7 +388,7 @@ static int keep_list(struct lup_diff *x, struct lup_diff_unit *u, struct keep_li
 						   u->rec->source, "compiled for the patch (-fPIC) "
 						   "there is no function of that name: the compiler "
 						   "made other clones") ?: 1;
-		ret = report_func(x, u, it) ?:
+		ret = report_func(x, u, it, i < u->causes.nr ? &u->causes.v[i] : NULL) ?:
 		      keep(k, it->fixed->name, it->orig && !is_cold(it->fixed->name) ?
 				      it->orig->name : NULL);
 	}
@@ -513,6 +576,7 @@ void lup_mkpatch_diff_done(struct lup_mkpatch *m, int ret)
 	lup_diff_records_free(&x->recs[0]);
 	lup_diff_records_free(&x->recs[1]);
 	lup_diff_cleanup(&x->b);
+	lup_hunks_free(&x->hunks);
 	lup_diff_report_free(&x->r);
 	free(x);
 	m->diff = NULL;

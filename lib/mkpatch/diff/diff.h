@@ -5,6 +5,7 @@
 #include "mkpatch/mkpatch-priv.h"
 #include "mkpatch/diff/build.h"
 #include "mkpatch/diff/compare.h"
+#include "mkpatch/diff/hunks.h"
 #include "mkpatch/diff/report.h"
 
 /* One source the fix changes: its two objects as built, and as compiled for the patch. */
@@ -15,6 +16,7 @@ struct lup_diff_unit {
 	struct lup_diff_objs d;
 	struct lup_obj *pic_orig, *pic_fixed;	/* compiled again for the patch */
 	struct lup_diff_objs pd;
+	struct lup_inline_causes causes;	/* why each of d.funcs changed, in its order */
 };
 
 struct lup_diff {
@@ -24,6 +26,7 @@ struct lup_diff {
 	struct lup_diff_unit *units;
 	size_t nr_units;
 	LupPatch **ons;			/* the --on patches */
+	struct lup_hunks hunks;		/* the lines the fix changes */
 	struct lup_diff_report r;
 };
 
