@@ -14,13 +14,6 @@
 #include "mkpatch/diff/layout.h"
 
 
-static bool is_cold(const char *name)
-{
-	const char *dot = strrchr(name, '.');
-
-	return dot && strcmp(dot, ".cold") == 0;
-}
-
 static bool is_local(const struct lup_obj_sym *s)
 {
 	return GELF_ST_BIND(s->s.st_info) == STB_LOCAL;
@@ -102,7 +95,7 @@ int lup_diff_check_target(struct lup_diff *x, struct lup_diff_unit *u, bool repo
 	for (size_t i = 0; i < u->d.nr_funcs; i++) {
 		const struct lup_diff_item *it = &u->d.funcs[i];
 
-		if (!it->orig || is_cold(it->orig->name) || lup_diff_matches(x, u, it->orig, why))
+		if (!it->orig || lup_diff_is_cold(it->orig->name) || lup_diff_matches(x, u, it->orig, why))
 			continue;
 		bad++;
 		if (report && lup_diff_report_add(&x->r, LUP_DIFF_REFUSED, it->orig->name,

@@ -70,12 +70,17 @@ static bool same_merged(const struct side *a, size_t asec, int64_t aoff, const s
 	return x && y && memcmp(x, y, size ? size : 1) == 0;
 }
 
+bool lup_diff_is_cold(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return dot && strcmp(dot, ".cold") == 0;
+}
+
 /* A part of the function itself (f.cold): compared with it, not by name. */
 static bool is_part(const struct lup_obj_sym *s)
 {
-	const char *dot = strrchr(s->name, '.');
-
-	return GELF_ST_BIND(s->s.st_info) == STB_LOCAL && dot && strcmp(dot, ".cold") == 0;
+	return GELF_ST_BIND(s->s.st_info) == STB_LOCAL && lup_diff_is_cold(s->name);
 }
 
 /* What a symbol is called in the original object (numbered locals renumbered). */
@@ -241,11 +246,8 @@ static int correlate(struct lup_diff_objs *d)
 
 		if (!len || !lup_obj_is_def(s) || GELF_ST_BIND(s->s.st_info) != STB_LOCAL)
 			continue;
-		for (size_t j = 1; j < i; j++)
-			k += d->fixed->syms[j].s.st_shndx && numbered_prefix(d->fixed->syms[j].name) == len &&
-			     lup_obj_is_def(&d->fixed->syms[j]) &&
-			     GELF_ST_BIND(d->fixed->syms[j].s.st_info) == STB_LOCAL &&
-			     strncmp(d->fixed->syms[j].name, s->name, len) == 0;
+		while (kth_numbered(d->fixed, s->name, len, k) != s)
+			k++;
 		o = d->orig ? kth_numbered(d->orig, s->name, len, k) : NULL;
 		if (o && strcmp(o->name, s->name))
 			ret = lup_hashmap_add(d->corr, s->name, (void *)o->name);

@@ -34,6 +34,9 @@ const char *lup_diff_orig_name_of(const struct lup_diff_objs *d, const char *nam
 /* The changed item of the fixed object's symbol, or NULL when unchanged. */
 const struct lup_diff_item *lup_diff_find(const struct lup_diff_objs *d, const char *fixed_name);
 
+/* f.cold: the part of f gcc moved away, reached only from f. */
+bool lup_diff_is_cold(const char *name);
+
 /* Where in its section a relocation points (an instruction's %rip is 4 bytes on). */
 int64_t lup_diff_target_offset(const GElf_Rela *r);
 

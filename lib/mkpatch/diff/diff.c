@@ -241,13 +241,6 @@ static int select_units(struct lup_diff *x)
 	return ret;
 }
 
-static bool is_cold(const char *name)
-{
-	const char *dot = strrchr(name, '.');
-
-	return dot && strcmp(dot, ".cold") == 0;
-}
-
 /* "a, b" of the functions inlined into one (NULL terminated). */
 static char *joined(char *const *names)
 {
@@ -291,9 +284,9 @@ static int report_func(struct lup_diff *x, const struct lup_diff_unit *u,
 		return lup_diff_report_add(&x->r, LUP_DIFF_NEW_FUNC, name, file, "added by the fix");
 	if (it->kind == LUP_DIFF_NEW)
 		return lup_diff_report_add(&x->r, LUP_DIFF_FOLLOWED, name, file,
-					   "a new %s of %.*s", is_cold(name) ? "part" : "clone",
+					   "a new %s of %.*s", lup_diff_is_cold(name) ? "part" : "clone",
 					   (int)base, name);
-	if (is_cold(name))
+	if (lup_diff_is_cold(name))
 		return lup_diff_report_add(&x->r, LUP_DIFF_FOLLOWED, name, file,
 					   "part of %.*s, in the patch with it", (int)base, name);
 	if (base && c && c->nr_inlined) {
@@ -360,15 +353,15 @@ static int keep_pic_only(struct lup_diff *x, struct lup_diff_unit *u,
 
 	if (lup_diff_find(&u->d, it->fixed->name))
 		return 0;
-	if (o && !is_cold(o->name) && !lup_diff_matches(x, u, o, why))
+	if (o && !lup_diff_is_cold(o->name) && !lup_diff_matches(x, u, o, why))
 		return lup_diff_report_add(&x->r, LUP_DIFF_REFUSED, o->name, u->rec->source, "%s",
 					   why) ?: 1;
-	if (o && !is_cold(o->name) && lup_diff_report_add(&x->r, LUP_DIFF_FOLLOWED, o->name,
+	if (o && !lup_diff_is_cold(o->name) && lup_diff_report_add(&x->r, LUP_DIFF_FOLLOWED, o->name,
 							   u->rec->source, "changed as compiled "
 							   "for the patch (-fPIC inlines otherwise): "
 							   "replaced too"))
 		return -ENOMEM;
-	return keep(k, it->fixed->name, o && !is_cold(o->name) ? o->name : NULL);
+	return keep(k, it->fixed->name, o && !lup_diff_is_cold(o->name) ? o->name : NULL);
 }
 
 /*
@@ -389,7 +382,7 @@ static int keep_list(struct lup_diff *x, struct lup_diff_unit *u, struct keep_li
 						   "there is no function of that name: the compiler "
 						   "made other clones") ?: 1;
 		ret = report_func(x, u, it, i < u->causes.nr ? &u->causes.v[i] : NULL) ?:
-		      keep(k, it->fixed->name, it->orig && !is_cold(it->fixed->name) ?
+		      keep(k, it->fixed->name, it->orig && !lup_diff_is_cold(it->fixed->name) ?
 				      it->orig->name : NULL);
 	}
 	for (size_t i = 0; !ret && i < u->pd.nr_funcs; i++)
