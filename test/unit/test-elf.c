@@ -15,10 +15,11 @@
 
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include "core/elf-file.h"
 #include "util/err.h"
 
-static char dir[] = "/tmp/lup-test-elf.XXXXXX";
 
 static const char a_c[] =
 	"int dup = 0x11111111;\n"
@@ -34,55 +35,24 @@ static const char b_c[] =
 	"int *b_shadow(void) { return &shadow; }\n"
 	"int main(void) { return *b_twin() + *b_shadow(); }\n";
 
-static char *in_dir(const char *name)
-{
-	static char buf[8][256];
-	static int next;
-	char *p = buf[next++ % 8];
-
-	snprintf(p, 256, "%s/%s", dir, name);
-	return p;
-}
-
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-static int write_file(const char *name, const char *text)
-{
-	FILE *f = fopen(in_dir(name), "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
 static int build_all(void **state)
 {
 	const char *cc = getenv("CC") ? getenv("CC") : "gcc";
 
-	if (!mkdtemp(dir) || write_file("a.c", a_c) || write_file("b.c", b_c))
+	if (scratch_make("elf") || scratch_write("a.c", a_c) || scratch_write("b.c", b_c))
 		return -1;
 	/* "full" is compiled from full paths: gcc still records "a.c" and "b.c" as STT_FILE. */
-	return run("cd %s && %s -O1 -pie -fPIE -rdynamic -o pie a.c b.c && "
+	return scratch_run("cd %s && %s -O1 -pie -fPIE -rdynamic -o pie a.c b.c && "
 		   "%s -O1 -pie -fPIE -o full %s/a.c %s/b.c && "
 		   "%s -O1 -no-pie -fno-PIE -o nopie a.c b.c && "
 		   "%s -O1 -Wl,--build-id=none -o nobid a.c b.c && "
 		   "%s -O1 -static -o static a.c b.c && strip -o static-stripped static && "
-		   "strip -o stripped pie", dir, cc, cc, dir, dir, cc, cc, cc);
+		   "strip -o stripped pie", scratch_dir, cc, cc, scratch_dir, scratch_dir, cc, cc, cc);
 }
 
 static int remove_all(void **state)
 {
-	run("rm -rf %s", dir);
+	scratch_remove();
 	return 0;
 }
 
@@ -90,7 +60,7 @@ static struct lup_elf *open_ok(const char *name)
 {
 	struct lup_elf *e = NULL;
 
-	assert_int_equal(lup_elf_open(in_dir(name), &e), 0);
+	assert_int_equal(lup_elf_open(scratch_path(name), &e), 0);
 	return e;
 }
 
@@ -237,8 +207,8 @@ static void test_not_elf(void **state)
 {
 	struct lup_elf *e = NULL;
 
-	assert_int_equal(lup_elf_open(in_dir("a.c"), &e), -LUP_EBADELF);
-	assert_int_equal(lup_elf_open(in_dir("missing"), &e), -ENOENT);
+	assert_int_equal(lup_elf_open(scratch_path("a.c"), &e), -LUP_EBADELF);
+	assert_int_equal(lup_elf_open(scratch_path("missing"), &e), -ENOENT);
 	assert_null(e);
 }
 

@@ -16,10 +16,11 @@
 
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include "util/err.h"
 #include "mkpatch/diff/inline.h"
 
-static char dir[] = "/tmp/lup-test-inline.XXXXXX";
 
 /*
  * The tests name lines by number: each function's first one is in a comment, g's is 11 and
@@ -63,63 +64,32 @@ static const char cls_cc[] =
 	"int use(const S &s) { return s.get() + 1; }\n"				/* 6 */
 	"}\n";
 
-static const char *in_dir(const char *name)
-{
-	static char buf[8][256];
-	static int next;
-	char *p = buf[next++ % 8];
-
-	snprintf(p, sizeof(buf[0]), "%s/%s", dir, name);
-	return p;
-}
-
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-static int write_file(const char *name, const char *text)
-{
-	FILE *f = fopen(in_dir(name), "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
-/* obj from src, compiled in dir as src is named. */
+/* obj from src, compiled in scratch_dir as src is named. */
 static int compile(const char *src, const char *text, const char *obj, const char *opts)
 {
 	bool cxx = strstr(src, ".cc") != NULL;
 	const char *cc = cxx ? (getenv("CXX") ? getenv("CXX") : "g++") :
 			       (getenv("CC") ? getenv("CC") : "gcc");
 
-	return write_file(src, text) ||
-	       run("cd %s && %s -c %s -O2 -ffunction-sections -fdata-sections -o %s %s", dir, cc,
-		   opts, obj, src);
+	return scratch_write(src, text) ||
+	       scratch_run("cd %s && %s -c %s -O2 -ffunction-sections -fdata-sections -o %s %s",
+			   scratch_dir, cc, opts, obj, src);
 }
 
 static int build_all(void **state)
 {
-	if (!mkdtemp(dir) || run("mkdir %s/sub %s/inc", dir, dir) ||
-	    write_file("inc/h.h", inc_h_h))
+	if (scratch_make("inline") || scratch_run("mkdir %s/sub %s/inc", scratch_dir, scratch_dir) ||
+	    scratch_write("inc/h.h", inc_h_h))
 		return -1;
 	return compile("inl.c", inl_c, "inl.o", "-g") ||
 	       compile("sub/x.c", sub_x_c, "x.o", "-g -Iinc") ||
 	       compile("cls.cc", cls_cc, "cls.o", "-g") ||
-	       compile("inl.c", inl_c, "nodebug.o", "") || write_file("text.o", "not ELF\n");
+	       compile("inl.c", inl_c, "nodebug.o", "") || scratch_write("text.o", "not ELF\n");
 }
 
 static int remove_all(void **state)
 {
-	run("rm -rf %s", dir);
+	scratch_remove();
 	return 0;
 }
 
@@ -136,7 +106,7 @@ static struct lup_inline_causes causes(const char *obj, const struct lup_line_ra
 	while (n < 8 && (funcs[n] = va_arg(ap, char *)))
 		n++;
 	va_end(ap);
-	assert_int_equal(lup_inline_causes(in_dir(obj), funcs, n, r, nr_r, &c), 0);
+	assert_int_equal(lup_inline_causes(scratch_path(obj), funcs, n, r, nr_r, &c), 0);
 	assert_int_equal(c.nr, n);
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(c.v[i].func, funcs[i]);
@@ -202,8 +172,8 @@ static void test_clones(void **state)
 		in_helper = { "inl.c", 2, 4 };
 	struct lup_inline_causes c;
 
-	assert_int_equal(run("nm %s | grep -qw g.constprop.0", in_dir("inl.o")), 0);
-	assert_int_equal(run("nm %s | grep -qw r.isra.0", in_dir("inl.o")), 0);
+	assert_int_equal(scratch_run("nm %s | grep -qw g.constprop.0", scratch_path("inl.o")), 0);
+	assert_int_equal(scratch_run("nm %s | grep -qw r.isra.0", scratch_path("inl.o")), 0);
 	c = causes("inl.o", fix, 2, "g.constprop.0", "r.isra.0", "use_g", NULL);
 	assert_cause(&c.v[0], true, NULL);
 	assert_cause(&c.v[1], true, NULL);
@@ -253,7 +223,7 @@ static void test_file_suffix(void **state)
 	};
 	struct lup_inline_causes c;
 
-	snprintf(parent, sizeof(parent), "%s/sub/x.c", strrchr(dir, '/') + 1);
+	snprintf(parent, sizeof(parent), "%s/sub/x.c", strrchr(scratch_dir, '/') + 1);
 	for (size_t i = 0; i < 3; i++) {
 		c = causes("x.o", &fix[i], 1, "user", NULL);
 		assert_cause(&c.v[0], false, "twice", NULL);
@@ -303,9 +273,9 @@ static void test_bad_objects(void **state)
 	struct lup_inline_causes c = { 0 };
 	char *f[] = { "caller1" };
 
-	assert_int_equal(lup_inline_causes(in_dir("missing.o"), f, 1, &fix, 1, &c), -ENOENT);
-	assert_int_equal(lup_inline_causes(in_dir("text.o"), f, 1, &fix, 1, &c), -LUP_EBADELF);
-	assert_int_equal(lup_inline_causes(in_dir("nodebug.o"), f, 1, &fix, 1, &c),
+	assert_int_equal(lup_inline_causes(scratch_path("missing.o"), f, 1, &fix, 1, &c), -ENOENT);
+	assert_int_equal(lup_inline_causes(scratch_path("text.o"), f, 1, &fix, 1, &c), -LUP_EBADELF);
+	assert_int_equal(lup_inline_causes(scratch_path("nodebug.o"), f, 1, &fix, 1, &c),
 			 -LUP_EBADELF);
 	assert_int_equal(c.nr, 0);
 	assert_null(c.v);

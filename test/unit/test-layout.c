@@ -16,10 +16,11 @@
 
 #include <cmocka.h>
 
+#include "scratch.h"
+
 #include "util/err.h"
 #include "mkpatch/diff/layout.h"
 
-static char dir[] = "/tmp/lup-test-layout.XXXXXX";
 
 /* One case: the source before and after the fix, file NAME.c (or NAME.cc for g++). */
 struct pair {
@@ -98,37 +99,6 @@ static const struct pair pairs[] = {
 	  "}\n" },
 };
 
-static const char *in_dir(const char *name)
-{
-	static char buf[8][256];
-	static int next;
-	char *p = buf[next++ % 8];
-
-	snprintf(p, sizeof(buf[0]), "%s/%s", dir, name);
-	return p;
-}
-
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-static int write_file(const char *name, const char *text)
-{
-	FILE *f = fopen(in_dir(name), "w");
-
-	if (!f)
-		return -1;
-	fputs(text, f);
-	return fclose(f);
-}
-
 /* NAME.orig.o and NAME.fixed.o. */
 static int build_pair(const struct pair *p)
 {
@@ -141,9 +111,9 @@ static int build_pair(const struct pair *p)
 	for (int i = 0; i < 2; i++) {
 		snprintf(src, sizeof(src), "%s.%s.%s", p->name, sides[i], ext);
 		snprintf(obj, sizeof(obj), "%s.%s.o", p->name, sides[i]);
-		if (write_file(src, i ? p->fixed : p->orig) ||
-		    run("cd %s && %s -c -g -O2 -ffunction-sections -fdata-sections -o %s %s",
-			dir, cc, obj, src))
+		if (scratch_write(src, i ? p->fixed : p->orig) ||
+		    scratch_run("cd %s && %s -c -g -O2 -ffunction-sections -fdata-sections -o %s %s",
+			scratch_dir, cc, obj, src))
 			return -1;
 	}
 	return 0;
@@ -151,19 +121,19 @@ static int build_pair(const struct pair *p)
 
 static int build_all(void **state)
 {
-	if (!mkdtemp(dir))
+	if (scratch_make("layout"))
 		return -1;
 	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
 		if (build_pair(&pairs[i]))
 			return -1;
 	/* An object without DWARF, and a file that is no ELF. */
-	return run("cd %s && %s -c -O2 -o nodebug.o added.orig.c", dir,
-		   getenv("CC") ? getenv("CC") : "gcc") || write_file("text.o", "not ELF\n");
+	return scratch_run("cd %s && %s -c -O2 -o nodebug.o added.orig.c", scratch_dir,
+		   getenv("CC") ? getenv("CC") : "gcc") || scratch_write("text.o", "not ELF\n");
 }
 
 static int remove_all(void **state)
 {
-	run("rm -rf %s", dir);
+	scratch_remove();
 	return 0;
 }
 
@@ -181,7 +151,7 @@ static struct lup_layout_refusals compare(const char *name, ...)
 	va_end(ap);
 	snprintf(orig, sizeof(orig), "%s.orig.o", name);
 	snprintf(fixed, sizeof(fixed), "%s.fixed.o", name);
-	assert_int_equal(lup_layout_compare(in_dir(orig), in_dir(fixed), funcs, n, &r), 0);
+	assert_int_equal(lup_layout_compare(scratch_path(orig), scratch_path(fixed), funcs, n, &r), 0);
 	return r;
 }
 
@@ -330,11 +300,11 @@ static void test_bad_objects(void **state)
 	struct lup_layout_refusals r = { 0 };
 	char *f[] = { "f" };
 
-	assert_int_equal(lup_layout_compare(in_dir("missing.o"), in_dir("added.fixed.o"), f, 1,
+	assert_int_equal(lup_layout_compare(scratch_path("missing.o"), scratch_path("added.fixed.o"), f, 1,
 					    &r), -ENOENT);
-	assert_int_equal(lup_layout_compare(in_dir("added.orig.o"), in_dir("text.o"), f, 1, &r),
-			 -LUP_EBADELF);
-	assert_int_equal(lup_layout_compare(in_dir("nodebug.o"), in_dir("added.fixed.o"), f, 1,
+	assert_int_equal(lup_layout_compare(scratch_path("added.orig.o"), scratch_path("text.o"), f,
+					    1, &r), -LUP_EBADELF);
+	assert_int_equal(lup_layout_compare(scratch_path("nodebug.o"), scratch_path("added.fixed.o"), f, 1,
 					    &r), -LUP_EBADELF);
 	assert_int_equal(r.nr, 0);
 }
