@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # lup-mkpatch --diff on a small program of test/diff/app built with make: fixes that
 # change an inlined static (its out-of-line clone is replaced), add a function and a
-# variable and use the program's statics, a series stacked with --on, each applied in
+# variable and use the program's statics (moving an assert()'s line number, which is
+# ignored), a series stacked with --on, each applied in
 # place to the running program (same PID and TIDs, its counters going on); and the
 # refusals: a struct member added, a static's initial value changed, a target built
 # with other flags, a fix that does not apply. The source directory is never changed
@@ -56,6 +57,9 @@ sleep 0.2
 mkpatch new.lup fix-new.patch
 [ "$(field "$T/new.lup.json" new_functions)" = bounded ] || fail "new function"
 [ "$(field "$T/new.lup.json" new_data)" = resets ] || fail "new data"
+# stats_check's assert() has a __LINE__ the fix moves: only that differs, not replaced
+[ "$(field "$T/new.lup.json" ignored)" = stats_check ] || fail "line numbers not ignored"
+[ "$(field "$T/new.lup.json" replaced)" = "stats_add stats_label" ] || fail "replaced"
 c0=$(calls)
 "$LUP_BUILD/lup" patch -p "$T/new.lup" "$pid"
 for i in $(seq 100); do grep -q 'resets=[1-9]' "$T/out.$pid" && break; sleep 0.1; done

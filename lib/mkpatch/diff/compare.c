@@ -141,9 +141,10 @@ static bool same_target(const struct side *a, const GElf_Rela *ra, const struct 
 	if (GELF_R_TYPE(ra->r_info) != GELF_R_TYPE(rb->r_info))
 		return false;
 	if (seca || secb)
-		return same_in_section(a, sa->s.st_shndx, lup_diff_target_offset(ra) - (int64_t)sa->s.st_value,
-				       b, sb->s.st_shndx, lup_diff_target_offset(rb) - (int64_t)sb->s.st_value,
-				       depth);
+		return same_in_section(a, sa->s.st_shndx,
+				       (int64_t)sa->s.st_value + lup_diff_target_offset(ra), b,
+				       sb->s.st_shndx,
+				       (int64_t)sb->s.st_value + lup_diff_target_offset(rb), depth);
 	/* two defined symbols, or two undefined ones (names of other files or libraries) */
 	return (sa->s.st_shndx == SHN_UNDEF) == (sb->s.st_shndx == SHN_UNDEF) &&
 	       same_symbol(a, sa, ra->r_addend, b, sb, rb->r_addend, depth);
@@ -164,16 +165,46 @@ static size_t relocs_in(const struct lup_obj *o, size_t sec, uint64_t off, uint6
 	return n;
 }
 
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Where x and y differ, a 32-bit immediate that is a line the fix moved, or not. */
+static bool only_moved_lines(const uint8_t *x, const uint8_t *y, uint64_t len,
+			     const struct lup_diff_objs *d)
+{
+	for (uint64_t i = 0; i < len; i++) {
+		uint64_t s = i >= 3 ? i - 3 : 0;
+
+		if (x[i] == y[i])
+			continue;
+		while (s <= i && (s + 4 > len ||
+				  !lup_hunks_moved(d->moved, d->source, le32(x + s), le32(y + s))))
+			s++;
+		if (s > i)
+			return false;
+		i = s + 3;
+	}
+	return true;
+}
+
+static bool same_run(const uint8_t *x, const uint8_t *y, uint64_t len,
+		     const struct lup_diff_objs *d)
+{
+	return !memcmp(x, y, len) || (d && d->moved && only_moved_lines(x, y, len, d));
+}
+
 /* Bytes equal where no relocation applies (what is there is the assembler's addend). */
 static bool same_bytes(const uint8_t *x, const uint8_t *y, uint64_t len, const GElf_Rela *rel,
-		       size_t nr, uint64_t base)
+		       size_t nr, uint64_t base, const struct lup_diff_objs *d)
 {
 	uint64_t at = 0;
 
 	for (size_t i = 0; i <= nr; i++) {
 		uint64_t end = i < nr ? rel[i].r_offset - base : len;
 
-		if (end > len || (end > at && memcmp(x + at, y + at, end - at)))
+		if (end > len || (end > at && !same_run(x + at, y + at, end - at, d)))
 			return false;
 		if (i < nr)
 			at = end + (GELF_R_TYPE(rel[i].r_info) == R_X86_64_64 ||
@@ -191,7 +222,7 @@ static bool same_range(const struct side *a, size_t asec, uint64_t aoff, const s
 
 	if (depth > MAX_DEPTH || na != nb || !x != !y)
 		return false;
-	if (x && !same_bytes(x, y, len, ra, na, aoff))
+	if (x && !same_bytes(x, y, len, ra, na, aoff, b->d))
 		return false;
 	for (size_t i = 0; i < na; i++)
 		if (ra[i].r_offset - aoff != rb[i].r_offset - boff ||
@@ -311,6 +342,20 @@ void lup_diff_objs_free(struct lup_diff_objs *d)
 	free(d->vars);
 	lup_hashmap_free(d->corr);
 	memset(d, 0, sizeof(*d));
+}
+
+bool lup_diff_only_lines(struct lup_diff_objs *d, const struct lup_diff_item *it,
+			 const struct lup_hunks *h, const char *source)
+{
+	bool same;
+
+	if (!it->orig || !h->nr)
+		return false;
+	d->moved = h;
+	d->source = source;
+	same = same_def(d, it->orig, it->fixed);
+	d->moved = NULL;
+	return same;
 }
 
 const struct lup_diff_item *lup_diff_find(const struct lup_diff_objs *d, const char *fixed_name)

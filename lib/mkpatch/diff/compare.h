@@ -2,6 +2,7 @@
 #ifndef LUP_DIFF_COMPARE_H
 #define LUP_DIFF_COMPARE_H
 
+#include "mkpatch/diff/hunks.h"
 #include "mkpatch/diff/object.h"
 
 enum lup_diff_kind {
@@ -23,6 +24,9 @@ struct lup_diff_objs {
 	struct lup_diff_item *vars;		/* variables */
 	size_t nr_vars;
 	struct lup_hashmap *corr;		/* numbered local of fixed -> orig's name */
+	/* set by lup_diff_only_lines: 32-bit immediates that are lines the fix moved */
+	const struct lup_hunks *moved;
+	const char *source;
 };
 
 int lup_diff_compare(struct lup_obj *orig, struct lup_obj *fixed, struct lup_diff_objs *out);
@@ -31,6 +35,12 @@ void lup_diff_objs_free(struct lup_diff_objs *d);
 const char *lup_diff_orig_name(const struct lup_diff_objs *d, const struct lup_obj_sym *s);
 /* The same by name: name of a symbol of the fixed object. */
 const char *lup_diff_orig_name_of(const struct lup_diff_objs *d, const char *name);
+/*
+ * Whether a changed function differs only in line numbers (__LINE__ of assert() and the
+ * like) that the fix moved in source (a file of h).
+ */
+bool lup_diff_only_lines(struct lup_diff_objs *d, const struct lup_diff_item *it,
+			 const struct lup_hunks *h, const char *source);
 /* The changed item of the fixed object's symbol, or NULL when unchanged. */
 const struct lup_diff_item *lup_diff_find(const struct lup_diff_objs *d, const char *fixed_name);
 

@@ -109,6 +109,65 @@ static int add_unit(struct lup_diff *x, struct lup_diff_unit *u)
 	return 0;
 }
 
+/*
+ * Which functions inlined into each changed one the fix changes: for the summary, and
+ * to know the functions whose own source is as it was (an object without debug info
+ * for them, assembly, has none: no cause is known).
+ */
+static int find_causes(struct lup_diff *x, struct lup_diff_unit *u)
+{
+	char **names = calloc(u->d.nr_funcs + 1, sizeof(*names));
+	int ret;
+
+	if (!names)
+		return -ENOMEM;
+	for (size_t i = 0; i < u->d.nr_funcs; i++)
+		names[i] = (char *)u->d.funcs[i].fixed->name;
+	ret = lup_inline_causes(u->fixed_path, names, u->d.nr_funcs, x->hunks.v, x->hunks.nr,
+				&u->causes);
+	free(names);
+	return ret == -ENOMEM ? ret : 0;
+}
+
+static void cause_free(struct lup_inline_cause *c)
+{
+	for (size_t i = 0; i < c->nr_inlined; i++)
+		free(c->inlined[i]);
+	free(c->inlined);
+	free(c->func);
+}
+
+/*
+ * A function whose own lines the fix does not touch, into which nothing it changes is
+ * inlined, and whose code differs only in line numbers the fix moved (assert()'s
+ * __LINE__): not replaced.
+ */
+static int drop_line_only(struct lup_diff *x, struct lup_diff_unit *u)
+{
+	size_t kept = 0;
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < u->d.nr_funcs; i++) {
+		struct lup_inline_cause *c = i < u->causes.nr ? &u->causes.v[i] : NULL;
+
+		if (c && !c->touched && !c->nr_inlined &&
+		    lup_diff_only_lines(&u->d, &u->d.funcs[i], &x->hunks, u->rec->source)) {
+			ret = lup_diff_report_add(&x->r, LUP_DIFF_IGNORED, c->func, u->rec->source,
+						  "only line numbers the fix moved differ: not "
+						  "replaced");
+			cause_free(c);
+			continue;
+		}
+		u->d.funcs[kept] = u->d.funcs[i];
+		if (c)
+			u->causes.v[kept] = *c;
+		kept++;
+	}
+	u->d.nr_funcs = kept;
+	u->causes.nr = u->causes.nr ? kept : 0;
+	return ret;
+}
+
 /* Compares one compilation's objects; a unit when the fix changed something there. */
 static int compare_one(struct lup_diff *x, struct lup_cc_record *rec)
 {
@@ -127,6 +186,8 @@ static int compare_one(struct lup_diff *x, struct lup_cc_record *rec)
 		ret = lup_obj_open(u.fixed_path, false, &u.fixed);
 	if (!ret)
 		ret = lup_diff_compare(u.orig, u.fixed, &u.d);
+	if (!ret && u.d.nr_funcs)
+		ret = find_causes(x, &u) ?: drop_line_only(x, &u);
 	if (!ret && (u.d.nr_funcs || u.d.nr_vars))
 		return add_unit(x, &u);
 	unit_free(&u);
@@ -307,22 +368,6 @@ static int report_func(struct lup_diff *x, const struct lup_diff_unit *u,
 	return lup_diff_report_add(&x->r, LUP_DIFF_REPLACED, name, file, "its code changed");
 }
 
-/* Which functions inlined into each changed one the fix changes (for the summary only). */
-static int find_causes(struct lup_diff *x, struct lup_diff_unit *u)
-{
-	char **names = calloc(u->d.nr_funcs + 1, sizeof(*names));
-	int ret;
-
-	if (!names)
-		return -ENOMEM;
-	for (size_t i = 0; i < u->d.nr_funcs; i++)
-		names[i] = (char *)u->d.funcs[i].fixed->name;
-	ret = lup_inline_causes(u->fixed_path, names, u->d.nr_funcs, x->hunks.v, x->hunks.nr,
-				&u->causes);
-	free(names);
-	return ret;
-}
-
 struct keep_list {
 	struct lup_extract_keep *v;
 	size_t nr;
@@ -351,7 +396,8 @@ static int keep_pic_only(struct lup_diff *x, struct lup_diff_unit *u,
 							    NULL;
 	char why[LUP_DIFF_WHY_SIZE];
 
-	if (lup_diff_find(&u->d, it->fixed->name))
+	if (lup_diff_find(&u->d, it->fixed->name) ||
+	    lup_diff_only_lines(&u->pd, it, &x->hunks, u->rec->source))
 		return 0;
 	if (o && !lup_diff_is_cold(o->name) && !lup_diff_matches(x, u, o, why))
 		return lup_diff_report_add(&x->r, LUP_DIFF_REFUSED, o->name, u->rec->source, "%s",
@@ -371,7 +417,7 @@ static int keep_pic_only(struct lup_diff *x, struct lup_diff_unit *u,
  */
 static int keep_list(struct lup_diff *x, struct lup_diff_unit *u, struct keep_list *k)
 {
-	int ret = find_causes(x, u);
+	int ret = 0;
 
 	for (size_t i = 0; !ret && i < u->d.nr_funcs; i++) {
 		const struct lup_diff_item *it = &u->d.funcs[i];

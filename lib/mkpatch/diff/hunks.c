@@ -41,23 +41,54 @@ static int add_file(struct lup_hunks *h, char *name)
 	return 0;
 }
 
+/* "-a[,b] +c[,d]" of a hunk header; a missing count is 1. */
+static bool parse_header(const char *line, unsigned *a, unsigned *b, unsigned *c, unsigned *d)
+{
+	const char *plus = strchr(line, '+');
+
+	*b = *d = 1;
+	if (sscanf(line, "@@ -%u,%u", a, b) < 1 || !plus)
+		return false;
+	return sscanf(plus, "+%u,%u", c, d) >= 1;
+}
+
 /* "@@ -a,b +c,d @@": lines c .. c+d-1 (a deletion only: the line at c). */
 static int add_hunk(struct lup_hunks *h, const char *line)
 {
-	unsigned c, d = 1;
+	unsigned a, b, c, d;
 	struct lup_line_range *v;
+	struct lup_hunk_old *o;
 
-	if (!h->nr_files || !h->files[h->nr_files - 1])
-		return 0;
-	if (sscanf(line, "@@ -%*u,%*u +%u,%u", &c, &d) < 1 &&
-	    sscanf(line, "@@ -%*u +%u,%u", &c, &d) < 1)
+	if (!h->nr_files || !h->files[h->nr_files - 1] || !parse_header(line, &a, &b, &c, &d))
 		return 0;
 	v = realloc(h->v, (h->nr + 1) * sizeof(*v));
-	if (!v)
+	if (v)
+		h->v = v;
+	o = v ? realloc(h->old, (h->nr + 1) * sizeof(*o)) : NULL;
+	if (!o)
 		return -ENOMEM;
-	h->v = v;
-	h->v[h->nr++] = (struct lup_line_range){ h->files[h->nr_files - 1], c, d ? c + d - 1 : c };
+	h->old = o;
+	h->v[h->nr] = (struct lup_line_range){ h->files[h->nr_files - 1], c, d ? c + d - 1 : c };
+	h->old[h->nr++] = (struct lup_hunk_old){ a, b, (int)d - (int)b };
 	return 0;
+}
+
+bool lup_hunks_moved(const struct lup_hunks *h, const char *file, unsigned old_line,
+		     unsigned new_line)
+{
+	long shift = 0;
+
+	for (size_t i = 0; i < h->nr; i++) {
+		const struct lup_hunk_old *o = &h->old[i];
+
+		if (strcmp(h->v[i].file, file))
+			continue;
+		if (old_line >= o->first && old_line < o->first + (o->count ? o->count : 1))
+			return false;
+		if (old_line >= o->first + o->count)
+			shift += o->shift;
+	}
+	return shift && (long)old_line + shift == (long)new_line;
 }
 
 int lup_hunks_read(const char *fix, int strip, struct lup_hunks *out)
@@ -94,5 +125,6 @@ void lup_hunks_free(struct lup_hunks *h)
 		free(h->files[i]);
 	free(h->files);
 	free(h->v);
+	free(h->old);
 	memset(h, 0, sizeof(*h));
 }

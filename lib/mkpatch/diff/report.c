@@ -13,12 +13,12 @@
 static const char *const role_names[] = {
 	[LUP_DIFF_REPLACED] = "replaced", [LUP_DIFF_NEW_FUNC] = "new",
 	[LUP_DIFF_NEW_DATA] = "added data", [LUP_DIFF_FOLLOWED] = "followed",
-	[LUP_DIFF_REFUSED] = "refused",
+	[LUP_DIFF_IGNORED] = "ignored", [LUP_DIFF_REFUSED] = "refused",
 };
 static const char *const json_keys[] = {
 	[LUP_DIFF_REPLACED] = "replaced", [LUP_DIFF_NEW_FUNC] = "new_functions",
 	[LUP_DIFF_NEW_DATA] = "new_data", [LUP_DIFF_FOLLOWED] = "followed",
-	[LUP_DIFF_REFUSED] = "refused",
+	[LUP_DIFF_IGNORED] = "ignored", [LUP_DIFF_REFUSED] = "refused",
 };
 
 int lup_diff_report_add(struct lup_diff_report *r, enum lup_diff_role role, const char *name,

@@ -9,6 +9,7 @@ enum lup_diff_role {
 	LUP_DIFF_NEW_FUNC,	/* a function the fix adds */
 	LUP_DIFF_NEW_DATA,	/* a variable the fix adds */
 	LUP_DIFF_FOLLOWED,	/* a clone, a part, or a function an inlined change reached */
+	LUP_DIFF_IGNORED,	/* a function whose code differs only in moved line numbers */
 	LUP_DIFF_REFUSED,	/* why the fix cannot be a live patch */
 };
 

@@ -3,4 +3,5 @@ struct sample {
 	long weight;
 };
 long stats_add(struct sample *s);
+long stats_check(const struct sample *s);
 const char *stats_label(long total);
