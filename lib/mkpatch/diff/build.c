@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <dirent.h>
 #include <sched.h>
 #include <signal.h>
@@ -55,9 +56,12 @@ static int enter_namespace(void)
 static void child(const struct lup_diff_build *b, enum lup_tree t, const char *cwd,
 		  char *const argv[], int out, bool wrap, const char *log)
 {
+	char self[PATH_MAX] = "";
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	sigset_t none;
 	char *dir;
 
+	self[n > 0 ? n : 0] = '\0';
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	dup2(out, 1);
@@ -72,14 +76,10 @@ static void child(const struct lup_diff_build *b, enum lup_tree t, const char *c
 		fprintf(stderr, "lup-mkpatch: %s/%s: %s\n", b->srcdir, cwd, strerror(errno));
 		_exit(126);
 	}
-	if (wrap) {
-		char *path;
-
-		if (asprintf(&path, "%s:%s", b->bin, getenv("PATH") ?: "/usr/bin:/bin") < 0)
-			_exit(126);
-		setenv("PATH", path, 1);
-		setenv(LUP_CC_DIR_ENV, b->bin, 1);
-		setenv(LUP_CC_LOG_ENV, log, 1);
+	if (wrap && (lup_cc_cover(self) || setenv(LUP_CC_LOG_ENV, log, 1))) {
+		fprintf(stderr, "lup-mkpatch: cannot put the compiler wrapper in place: %s\n",
+			strerror(errno));
+		_exit(126);
 	}
 	execvp(argv[0], argv);
 	fprintf(stderr, "lup-mkpatch: %s: %s\n", argv[0], strerror(errno));
@@ -443,7 +443,7 @@ static char **compile_argv(const struct lup_cc_record *r, char *real, const char
 int lup_diff_compile(const struct lup_diff_build *b, enum lup_tree t,
 		     const struct lup_cc_record *r, const char *const *extra, const char *out)
 {
-	char *real = lup_cc_find(r->argv[0], b->bin), *log = lup_diff_work_path(b, "compile.out");
+	char *real = lup_cc_find(r->argv[0]), *log = lup_diff_work_path(b, "compile.out");
 	char **argv = real ? compile_argv(r, real, extra, out) : NULL;
 	int st = argv && log ? run_in_tree(b, t, r->cwd, argv, log, NULL) : -ENOMEM;
 

@@ -10,7 +10,6 @@ struct lup_diff_build {
 	char *srcdir;		/* absolute; every build sees its tree there */
 	char *work;		/* the temporary directory */
 	char *tree[2];		/* work/orig, work/fixed: copies of srcdir */
-	char *bin;		/* work/bin: the compiler names of the wrapper */
 	const char *cmd;	/* the build command */
 };
 

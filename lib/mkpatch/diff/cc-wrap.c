@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "mkpatch/diff/cc-wrap.h"
@@ -13,10 +14,10 @@
 const char *const lup_cc_added_flags[] = { "-g", "-ffunction-sections", "-fdata-sections" };
 const unsigned lup_cc_nr_added_flags = sizeof(lup_cc_added_flags) / sizeof(lup_cc_added_flags[0]);
 
-const char *const lup_cc_names[] = {
+/* The names builds run compilers by (several may be one file). */
+static const char *const names[] = {
 	"cc", "gcc", "c++", "g++", "clang", "clang++", "x86_64-linux-gnu-gcc",
-	"x86_64-linux-gnu-g++", "gcc-12", "g++-12", "x86_64-linux-gnu-gcc-12",
-	"x86_64-linux-gnu-g++-12", NULL,
+	"x86_64-linux-gnu-g++", NULL,
 };
 
 static const char *base_name(const char *path)
@@ -28,23 +29,17 @@ static const char *base_name(const char *path)
 
 bool lup_cc_is_wrapper(const char *argv0)
 {
-	if (!getenv(LUP_CC_LOG_ENV) || !getenv(LUP_CC_DIR_ENV))
-		return false;
-	for (const char *const *n = lup_cc_names; *n; n++)
-		if (strcmp(base_name(argv0), *n) == 0)
-			return true;
-	return false;
+	return getenv(LUP_CC_LOG_ENV) && getenv(LUP_CC_REAL_ENV) &&
+	       strcmp(base_name(argv0), "lup-mkpatch");
 }
 
-char *lup_cc_find(const char *name, const char *skip)
+char *lup_cc_find(const char *name)
 {
 	const char *path = getenv("PATH");
 	char *copy = strdup(path && *path ? path : "/usr/bin:/bin"), *save = NULL, *found = NULL;
 
 	for (char *d = copy ? strtok_r(copy, ":", &save) : NULL; d && !found;
 	     d = strtok_r(NULL, ":", &save)) {
-		if (skip && strcmp(d, skip) == 0)
-			continue;
 		if (asprintf(&found, "%s/%s", d, name) < 0)
 			found = NULL;
 		else if (access(found, X_OK)) {
@@ -54,6 +49,63 @@ char *lup_cc_find(const char *name, const char *skip)
 	}
 	free(copy);
 	return found;
+}
+
+/* Appends "file=fd" for a compiler's file not covered yet; covers it with self. */
+static int cover_one(const char *self, const char *name, char **env)
+{
+	char *found = lup_cc_find(name), *file = found ? realpath(found, NULL) : NULL, *n;
+	char key[PATH_MAX + 2];
+	int fd, ret = 0;
+
+	free(found);
+	if (!file)
+		return 0;
+	snprintf(key, sizeof(key), "%s=", file);
+	if (strstr(*env, key) || (fd = open(file, O_RDONLY)) < 0) {
+		free(file);
+		return 0;
+	}
+	if (mount(self, file, NULL, MS_BIND, NULL) || asprintf(&n, "%s%s%s%d", *env,
+							       **env ? ":" : "", key, fd) < 0) {
+		ret = -errno;
+		close(fd);
+	} else {
+		free(*env);
+		*env = n;
+	}
+	free(file);
+	return ret;
+}
+
+int lup_cc_cover(const char *self)
+{
+	char *env = strdup("");
+	int ret = env ? 0 : -ENOMEM;
+
+	for (const char *const *n = names; !ret && *n; n++)
+		ret = cover_one(self, *n, &env);
+	if (!ret && setenv(LUP_CC_REAL_ENV, env, 1))
+		ret = -errno;
+	free(env);
+	return ret;
+}
+
+/* The descriptor of the real compiler the wrapper was run as, or -1. */
+static int real_fd(const char *argv0)
+{
+	char *found = strchr(argv0, '/') ? strdup(argv0) : lup_cc_find(argv0);
+	char *file = found ? realpath(found, NULL) : NULL, key[PATH_MAX + 2];
+	const char *at = NULL, *env = getenv(LUP_CC_REAL_ENV);
+
+	if (file) {
+		snprintf(key, sizeof(key), "%s=", file);
+		for (at = strstr(env, key); at && at != env && at[-1] != ':';)
+			at = strstr(at + 1, key);
+	}
+	free(found);
+	free(file);
+	return at ? atoi(at + strlen(key)) : -1;
 }
 
 /* Compiles, as opposed to preprocessing, assembling to text, or linking. */
@@ -92,27 +144,26 @@ static void record(int argc, char **argv)
 	fclose(f);
 }
 
+extern char **environ;
+
 int lup_cc_wrap(int argc, char **argv)
 {
-	const char *name = base_name(argv[0]);
-	char *real = lup_cc_find(name, getenv(LUP_CC_DIR_ENV));
 	char **args = calloc((size_t)argc + lup_cc_nr_added_flags + 1, sizeof(*args));
 	bool c = compiles(argc, argv);
-	int n = 0;
+	int fd = real_fd(argv[0]), n = 0;
 
-	if (!real || !args) {
-		fprintf(stderr, "lup-mkpatch: no %s in PATH after %s\n", name,
-			getenv(LUP_CC_DIR_ENV));
+	if (fd < 0 || !args) {
+		fprintf(stderr, "lup-mkpatch: %s: not a compiler the build may run\n", argv[0]);
 		return 127;
 	}
 	if (c)
 		record(argc, argv);
-	args[n++] = real;
-	for (int i = 1; i < argc; i++)
+	/* argv[0] as given: gcc finds its own programs (cc1, as) from it */
+	for (int i = 0; i < argc; i++)
 		args[n++] = argv[i];
 	for (unsigned i = 0; c && i < lup_cc_nr_added_flags; i++)
 		args[n++] = (char *)lup_cc_added_flags[i];
-	execv(real, args);
-	fprintf(stderr, "lup-mkpatch: %s: %s\n", real, strerror(errno));
+	fexecve(fd, args, environ);
+	fprintf(stderr, "lup-mkpatch: %s: %s\n", argv[0], strerror(errno));
 	return 126;
 }

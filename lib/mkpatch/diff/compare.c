@@ -15,29 +15,12 @@
 #define MAX_DEPTH 8	/* anonymous tables referring to anonymous tables */
 
 struct side {
-	const struct lup_obj *o;
+	struct lup_obj *o;
 	const struct lup_diff_objs *d;
 };
 
 static bool same_range(const struct side *a, size_t asec, uint64_t aoff, const struct side *b,
 		       size_t bsec, uint64_t boff, uint64_t len, int depth);
-
-static bool pc_relative(uint32_t type)
-{
-	switch (type) {
-	case R_X86_64_PC32: case R_X86_64_PLT32: case R_X86_64_GOTPCREL:
-	case R_X86_64_GOTPCRELX: case R_X86_64_REX_GOTPCRELX: case R_X86_64_PC64:
-	case R_X86_64_TLSGD: case R_X86_64_TLSLD: case R_X86_64_GOTTPOFF:
-		return true;
-	default:
-		return false;
-	}
-}
-
-int64_t lup_diff_target_offset(const GElf_Rela *r)
-{
-	return r->r_addend + (pc_relative((uint32_t)GELF_R_TYPE(r->r_info)) ? 4 : 0);
-}
 
 static const char *text_at(const struct lup_obj *o, size_t sec, int64_t off)
 {
@@ -107,6 +90,7 @@ static bool same_in_section(const struct side *a, size_t asec, int64_t aoff,
 {
 	const struct lup_obj_sec *sa = &a->o->secs[asec], *sb = &b->o->secs[bsec];
 	const struct lup_obj_sym *na, *nb;
+	uint64_t len;
 
 	if ((sa->sh.sh_flags & SHF_MERGE) || (sb->sh.sh_flags & SHF_MERGE))
 		return (sa->sh.sh_flags & SHF_MERGE) && (sb->sh.sh_flags & SHF_MERGE) &&
@@ -116,10 +100,12 @@ static bool same_in_section(const struct side *a, size_t asec, int64_t aoff,
 	if (na || nb)
 		return na && nb && same_symbol(a, na, aoff - (int64_t)na->s.st_value, b, nb,
 					       boff - (int64_t)nb->s.st_value, depth);
-	/* a jump table or a compound literal: the same when its whole contents are */
-	return aoff == boff && sa->sh.sh_size == sb->sh.sh_size &&
-	       sa->sh.sh_type == sb->sh.sh_type &&
-	       same_range(a, asec, 0, b, bsec, 0, sa->sh.sh_size, depth + 1);
+	/* a jump table or a compound literal: up to the next thing there, the same contents */
+	if (aoff < 0 || boff < 0 || sa->sh.sh_type != sb->sh.sh_type)
+		return false;
+	len = lup_obj_item_end(a->o, asec, (uint64_t)aoff) - (uint64_t)aoff;
+	return len == lup_obj_item_end(b->o, bsec, (uint64_t)boff) - (uint64_t)boff &&
+	       same_range(a, asec, (uint64_t)aoff, b, bsec, (uint64_t)boff, len, depth + 1);
 }
 
 /* A section, or a local label in one (.LC0 of a string): compared by what is there. */
@@ -142,9 +128,9 @@ static bool same_target(const struct side *a, const GElf_Rela *ra, const struct 
 		return false;
 	if (seca || secb)
 		return same_in_section(a, sa->s.st_shndx,
-				       (int64_t)sa->s.st_value + lup_diff_target_offset(ra), b,
+				       (int64_t)sa->s.st_value + lup_obj_target_offset(ra), b,
 				       sb->s.st_shndx,
-				       (int64_t)sb->s.st_value + lup_diff_target_offset(rb), depth);
+				       (int64_t)sb->s.st_value + lup_obj_target_offset(rb), depth);
 	/* two defined symbols, or two undefined ones (names of other files or libraries) */
 	return (sa->s.st_shndx == SHN_UNDEF) == (sb->s.st_shndx == SHN_UNDEF) &&
 	       same_symbol(a, sa, ra->r_addend, b, sb, rb->r_addend, depth);

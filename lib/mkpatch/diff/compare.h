@@ -47,9 +47,6 @@ const struct lup_diff_item *lup_diff_find(const struct lup_diff_objs *d, const c
 /* f.cold: the part of f gcc moved away, reached only from f. */
 bool lup_diff_is_cold(const char *name);
 
-/* Where in its section a relocation points (an instruction's %rip is 4 bytes on). */
-int64_t lup_diff_target_offset(const GElf_Rela *r);
-
 /*
  * Whether code (len bytes, as loaded) equals the function s of o modulo o's relocations
  * there, and the instruction bytes a linker rewrites when it relaxes one (GOT and TLS).

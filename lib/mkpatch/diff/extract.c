@@ -222,7 +222,7 @@ static int retarget(struct extract *x, GElf_Rela *r, size_t *out)
 	size_t old = GELF_R_SYM(r->r_info), sym;
 	uint32_t type = (uint32_t)GELF_R_TYPE(r->r_info);
 	const struct lup_obj_sym *s = &x->o->syms[old], *d = NULL;
-	int64_t at = lup_diff_target_offset(r);
+	int64_t at = lup_obj_target_offset(r);
 
 	if (GELF_ST_TYPE(s->s.st_info) == STT_SECTION)
 		d = lup_obj_sym_near(x->o, s->s.st_shndx, at);

@@ -152,8 +152,10 @@ void lup_obj_close(struct lup_obj *o)
 {
 	if (!o)
 		return;
-	for (size_t i = 0; o->secs && i < o->nr_secs; i++)
+	for (size_t i = 0; o->secs && i < o->nr_secs; i++) {
 		free(o->secs[i].rela);
+		free(o->secs[i].marks);
+	}
 	free(o->secs);
 	free(o->syms);
 	lup_hashmap_free(o->by_name);
@@ -222,4 +224,72 @@ const uint8_t *lup_obj_bytes(const struct lup_obj *o, size_t sec, uint64_t off, 
 	    len > s->data->d_size - off)
 		return NULL;
 	return (const uint8_t *)s->data->d_buf + off;
+}
+
+static bool pc_relative(uint32_t type)
+{
+	switch (type) {
+	case R_X86_64_PC32: case R_X86_64_PLT32: case R_X86_64_GOTPCREL:
+	case R_X86_64_GOTPCRELX: case R_X86_64_REX_GOTPCRELX: case R_X86_64_PC64:
+	case R_X86_64_TLSGD: case R_X86_64_TLSLD: case R_X86_64_GOTTPOFF:
+		return true;
+	default:
+		return false;
+	}
+}
+
+int64_t lup_obj_target_offset(const GElf_Rela *r)
+{
+	return r->r_addend + (pc_relative((uint32_t)GELF_R_TYPE(r->r_info)) ? 4 : 0);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+static void add_mark(struct lup_obj_sec *s, uint64_t off, size_t max)
+{
+	if (s->marks && s->nr_marks < max)
+		s->marks[s->nr_marks++] = off;
+}
+
+/* Every symbol's start in sec, and every place a relocation of the object points to. */
+static void mark(struct lup_obj *o, size_t sec)
+{
+	struct lup_obj_sec *s = &o->secs[sec];
+	size_t max = o->nr_syms;
+
+	for (size_t i = 0; i < o->nr_secs; i++)
+		max += o->secs[i].nr_rela;
+	s->marked = true;
+	s->marks = calloc(max + 1, sizeof(*s->marks));
+	for (size_t i = 1; i < o->nr_syms; i++)
+		if (o->syms[i].s.st_shndx == sec && GELF_ST_TYPE(o->syms[i].s.st_info) != STT_SECTION)
+			add_mark(s, o->syms[i].s.st_value, max);
+	for (size_t i = 0; i < o->nr_secs; i++)
+		for (size_t k = 0; k < o->secs[i].nr_rela; k++) {
+			const GElf_Rela *r = &o->secs[i].rela[k];
+			const struct lup_obj_sym *t = &o->syms[GELF_R_SYM(r->r_info)];
+			int64_t at = (int64_t)t->s.st_value + lup_obj_target_offset(r);
+
+			if (t->s.st_shndx == sec && GELF_ST_TYPE(t->s.st_info) == STT_SECTION && at >= 0)
+				add_mark(s, (uint64_t)at, max);
+		}
+	if (s->marks)
+		qsort(s->marks, s->nr_marks, sizeof(*s->marks), cmp_u64);
+}
+
+uint64_t lup_obj_item_end(struct lup_obj *o, size_t sec, uint64_t off)
+{
+	struct lup_obj_sec *s = &o->secs[sec];
+
+	if (!s->marked)
+		mark(o, sec);
+	for (size_t i = 0; i < s->nr_marks; i++)
+		if (s->marks[i] > off)
+			return s->marks[i] < s->sh.sh_size ? s->marks[i] : s->sh.sh_size;
+	return s->sh.sh_size;
 }

@@ -16,6 +16,9 @@ struct lup_obj_sec {
 	GElf_Rela *rela;	/* the relocations applying to it, by offset */
 	size_t nr_rela;
 	size_t rela_index;	/* its SHT_RELA section, 0: none */
+	uint64_t *marks;	/* where something starts: symbols, places referred to */
+	size_t nr_marks;
+	bool marked;
 };
 
 struct lup_obj_sym {
@@ -51,6 +54,13 @@ const struct lup_obj_sym *lup_obj_sym_at(const struct lup_obj *o, size_t sec, ui
  * bytes further than off (the field's addend + 4): those places are tried too.
  */
 const struct lup_obj_sym *lup_obj_sym_near(const struct lup_obj *o, size_t sec, int64_t off);
+/* Where in its section a relocation points (an instruction's %rip is 4 bytes on). */
+int64_t lup_obj_target_offset(const GElf_Rela *r);
+/*
+ * The end of what starts at off in sec: the next place a symbol or a reference marks
+ * there, or the section's end. For anonymous data (jump tables, tables of .rodata).
+ */
+uint64_t lup_obj_item_end(struct lup_obj *o, size_t sec, uint64_t off);
 /* Whether the symbol is a definition of a function or a variable. */
 bool lup_obj_is_def(const struct lup_obj_sym *s);
 /* Bytes of sec at [off, off + len), NULL when outside (or NOBITS: zeros are not stored). */

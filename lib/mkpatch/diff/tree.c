@@ -15,7 +15,6 @@
 #include "util/log.h"
 #include "util/run.h"
 #include "mkpatch/diff/build.h"
-#include "mkpatch/diff/cc-wrap.h"
 
 #define MAX_OUTPUT (64 * 1024)
 
@@ -78,28 +77,6 @@ static int apply_fix(const struct lup_diff_build *b, const char *fix, int strip)
 	return ret;
 }
 
-/* work/bin/NAME -> this program, for every compiler name. */
-static int make_bin(struct lup_diff_build *b)
-{
-	char self[PATH_MAX], *link;
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	int ret = 0;
-
-	if (n < 0)
-		return -errno;
-	self[n] = '\0';
-	if (!(b->bin = lup_diff_work_path(b, "bin")) || mkdir(b->bin, 0700))
-		return b->bin ? -errno : -ENOMEM;
-	for (const char *const *name = lup_cc_names; !ret && *name; name++) {
-		if (asprintf(&link, "%s/%s", b->bin, *name) < 0)
-			return -ENOMEM;
-		if (symlink(self, link))
-			ret = -errno;
-		free(link);
-	}
-	return ret;
-}
-
 static int make_work(struct lup_diff_build *b)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -143,8 +120,6 @@ int lup_diff_prepare(struct lup_diff_build *b, const char *srcdir, const char *f
 		return ret == -ENOENT ? -LUP_EBADPATCH : ret;
 	}
 	ret = make_work(b);
-	if (!ret)
-		ret = make_bin(b);
 	for (int t = 0; !ret && t < 2; t++)
 		ret = copy_tree(b, (enum lup_tree)t);
 	if (!ret) {
@@ -164,6 +139,5 @@ void lup_diff_cleanup(struct lup_diff_build *b)
 	free(b->work);
 	free(b->tree[0]);
 	free(b->tree[1]);
-	free(b->bin);
 	memset(b, 0, sizeof(*b));
 }
