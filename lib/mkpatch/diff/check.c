@@ -135,7 +135,8 @@ int lup_diff_check_data(struct lup_diff *x, struct lup_diff_unit *u)
 	int ret = funcs ? 0 : -ENOMEM;
 
 	for (size_t i = 0; !ret && i < u->d.nr_vars; i++)
-		ret = check_var(x, u, &u->d.vars[i]);
+		if (!lup_diff_own_copy(u->fixed, u->d.vars[i].fixed))
+			ret = check_var(x, u, &u->d.vars[i]);
 	for (size_t i = 0; funcs && i < u->d.nr_funcs; i++)
 		funcs[n++] = (char *)u->d.funcs[i].fixed->name;
 	if (!ret && u->orig)

@@ -66,6 +66,12 @@ static bool is_part(const struct lup_obj_sym *s)
 	return GELF_ST_BIND(s->s.st_info) == STB_LOCAL && lup_diff_is_cold(s->name);
 }
 
+bool lup_diff_own_copy(const struct lup_obj *o, const struct lup_obj_sym *s)
+{
+	return GELF_ST_BIND(s->s.st_info) == STB_LOCAL && GELF_ST_TYPE(s->s.st_info) == STT_OBJECT &&
+	       lup_obj_is_def(s) && !(o->secs[s->s.st_shndx].sh.sh_flags & SHF_WRITE);
+}
+
 /* What a symbol is called in the original object (numbered locals renumbered). */
 static const char *orig_name(const struct side *x, const struct lup_obj_sym *s)
 {
@@ -75,9 +81,11 @@ static const char *orig_name(const struct side *x, const struct lup_obj_sym *s)
 static bool same_symbol(const struct side *a, const struct lup_obj_sym *sa, int64_t aoff,
 			const struct side *b, const struct lup_obj_sym *sb, int64_t boff, int depth)
 {
-	if (strcmp(orig_name(a, sa), orig_name(b, sb)) || aoff != boff)
+	bool by_content = lup_diff_own_copy(a->o, sa) && lup_diff_own_copy(b->o, sb);
+
+	if (aoff != boff || (!by_content && strcmp(orig_name(a, sa), orig_name(b, sb))))
 		return false;
-	if (!is_part(sa) || !is_part(sb))
+	if (!by_content && (!is_part(sa) || !is_part(sb)))
 		return true;
 	return sa->s.st_size == sb->s.st_size &&
 	       same_range(a, sa->s.st_shndx, sa->s.st_value, b, sb->s.st_shndx, sb->s.st_value,

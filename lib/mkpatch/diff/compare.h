@@ -44,6 +44,13 @@ bool lup_diff_only_lines(struct lup_diff_objs *d, const struct lup_diff_item *it
 /* The changed item of the fixed object's symbol, or NULL when unchanged. */
 const struct lup_diff_item *lup_diff_find(const struct lup_diff_objs *d, const char *fixed_name);
 
+/*
+ * A static of read-only data (a const table, __func__, a string a compiler named): the
+ * patch carries its own copy, and code that refers to it is compared by its contents, so
+ * that a fix changing one changes the functions using it, and a renumbering does not.
+ */
+bool lup_diff_own_copy(const struct lup_obj *o, const struct lup_obj_sym *s);
+
 /* f.cold: the part of f gcc moved away, reached only from f. */
 bool lup_diff_is_cold(const char *name);
 

@@ -443,6 +443,10 @@ static int keep_list(struct lup_diff *x, struct lup_diff_unit *u, struct keep_li
 	for (size_t i = 0; !ret && i < u->d.nr_vars; i++)
 		if (u->d.vars[i].kind == LUP_DIFF_NEW)
 			ret = keep(k, u->d.vars[i].fixed->name, NULL);
+	/* the linker keeps of these what the patch's code refers to */
+	for (size_t i = 1; !ret && i < u->pic_fixed->nr_syms; i++)
+		if (lup_diff_own_copy(u->pic_fixed, &u->pic_fixed->syms[i]))
+			ret = keep(k, u->pic_fixed->syms[i].name, NULL);
 	return ret;
 }
 
