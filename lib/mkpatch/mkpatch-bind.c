@@ -59,7 +59,9 @@ int lup_mkpatch_find_target(struct lup_mkpatch *m, const char *asm_name, const s
 		report_ambiguous(m, name);
 		ret = -LUP_EBADPATCH;
 	} else if (ret == -ENOENT && file) {
-		pr_err("%s: no static %s in file %s", lup_elf_path(m->target), name, file);
+		pr_err("%s: no static %s in file %s%s", lup_elf_path(m->target), name, file,
+		       m->diff && m->o->nr_ons ? " (added by an --on patch? a patch cannot use "
+		       "the variables of another: build the fixes as one patch)" : "");
 		ret = -LUP_EBADPATCH;
 	}
 	free(name);

@@ -411,6 +411,21 @@ static int keep_pic_only(struct lup_diff *x, struct lup_diff_unit *u,
 }
 
 /*
+ * A function the target does not have (one an --on patch added, or one its build
+ * inlined everywhere): the patch's code that calls it calls a copy of its own.
+ */
+static bool not_in_target(struct lup_diff *x, const struct lup_diff_unit *u,
+			  const struct lup_obj_sym *s)
+{
+	const struct lup_sym *t;
+	bool local = GELF_ST_BIND(s->s.st_info) == STB_LOCAL;
+
+	return GELF_ST_TYPE(s->s.st_info) == STT_FUNC && lup_obj_is_def(s) && *s->name &&
+	       lup_elf_find_sym(x->m->target, lup_diff_orig_name_of(&u->d, s->name),
+				local ? u->fixed->file : NULL, &t) == -ENOENT;
+}
+
+/*
  * What the patch keeps of a unit's fixed object compiled for it: what changed in
  * either build (the program's flags decide, -fPIC may inline differently: a function
  * it changes too is replaced as well), the .cold parts of those, the new variables.
@@ -445,7 +460,8 @@ static int keep_list(struct lup_diff *x, struct lup_diff_unit *u, struct keep_li
 			ret = keep(k, u->d.vars[i].fixed->name, NULL);
 	/* the linker keeps of these what the patch's code refers to */
 	for (size_t i = 1; !ret && i < u->pic_fixed->nr_syms; i++)
-		if (lup_diff_own_copy(u->pic_fixed, &u->pic_fixed->syms[i]))
+		if (lup_diff_own_copy(u->pic_fixed, &u->pic_fixed->syms[i]) ||
+		    not_in_target(x, u, &u->pic_fixed->syms[i]))
 			ret = keep(k, u->pic_fixed->syms[i].name, NULL);
 	return ret;
 }
