@@ -147,6 +147,32 @@ static int pid_taken(const struct lup_journal *j, bool *keep)
 	return -LUP_ELOST;
 }
 
+/*
+ * The SIGSTOP a dump that just ended leaves its tree with, not delivered yet (a loaded
+ * machine): the tree is stopped all the same, in a moment.
+ */
+static bool stop_pending(pid_t pid)
+{
+	static const char *const keys[] = { "ShdPnd", "SigPnd" };
+	char val[64];
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!lup_proc_status(pid, keys[i], val, sizeof(val)) &&
+		    (strtoull(val, NULL, 16) & (1ULL << (SIGSTOP - 1))))
+			return true;
+	return false;
+}
+
+/* Up to a second for the root to be stopped; st: its state then. */
+static void wait_stopped(const struct lup_journal *j, struct lup_proc_stat *st)
+{
+	for (int i = 0; i < 100 && st->state != 'T'; i++) {
+		usleep(10000);
+		if (!is_same(j->root, j->root_start, st))
+			return;
+	}
+}
+
 /* One leftover run; *keep: its journal stays (to try again). */
 static int recover_run(struct lup_journal *j, bool *keep)
 {
@@ -163,6 +189,8 @@ static int recover_run(struct lup_journal *j, bool *keep)
 	}
 	end_running(j);
 	if (is_same(j->root, j->root_start, &st)) {
+		if (st.state != 'T' && dump_finished(j) && stop_pending(j->root))
+			wait_stopped(j, &st);
 		if (st.state != 'T' || !dump_finished(j)) {
 			pr_info("process %d: runs as before lup run %d: nothing to bring back",
 				(int)j->root, (int)j->lup);
