@@ -12,7 +12,7 @@ criu_want=4.2
 pkgs=(build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev libelf-dev libdw-dev
       libunwind-dev libssl-dev openssl libjson-c-dev libcmocka-dev python3-protobuf iptables runc busybox-static
       python3-matplotlib binutils curl clang libclang-rt-14-dev valgrind libc6-dbg g++ gdb
-      podman zstd)
+      podman zstd patch dpkg-dev cmake tcl iproute2 libpcre2-dev)
 
 # Packages of Debian testing that make up CRIU 4.2 and the runtime libraries it needs
 # beyond Debian 12's (closure of criu, libcompel1, libcriu2; see criu-facts).

@@ -32,6 +32,8 @@ done
 for t in "$top"/test/e2e/*.sh; do
 	[ -f "$t" ] && run_one "e2e/$(basename "$t" .sh)" bash "$t"
 done
+# One real fix of a Debian source package (make check-real runs them all).
+run_one "real/one-fix" bash "$top/test/real/one-fix.sh"
 if [ -f "$top/zdtm-tests/run.sh" ]; then
 	run_one "zdtm-tests" bash "$top/zdtm-tests/run.sh"
 fi

@@ -14,6 +14,8 @@
 const char *const lup_cc_added_flags[] = { "-g", "-ffunction-sections", "-fdata-sections" };
 const unsigned lup_cc_nr_added_flags = sizeof(lup_cc_added_flags) / sizeof(lup_cc_added_flags[0]);
 
+#define LUP_CC_FD_MIN 900
+
 /* The names builds run compilers by (several may be one file). */
 static const char *const names[] = {
 	"cc", "gcc", "c++", "g++", "clang", "clang++", "x86_64-linux-gnu-gcc",
@@ -51,6 +53,19 @@ char *lup_cc_find(const char *name)
 	return found;
 }
 
+/*
+ * fd moved out of the way of the build's shells: libtool, configure scripts and make
+ * recipes open and close descriptors 0-9 (exec 5<&-) and bash uses some from 10 up.
+ */
+static int high_fd(int fd)
+{
+	int high = fd >= 0 ? fcntl(fd, F_DUPFD, LUP_CC_FD_MIN) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return high;
+}
+
 /* Appends "file=fd" for a compiler's file not covered yet; covers it with self. */
 static int cover_one(const char *self, const char *name, char **env)
 {
@@ -62,7 +77,7 @@ static int cover_one(const char *self, const char *name, char **env)
 	if (!file)
 		return 0;
 	snprintf(key, sizeof(key), "%s=", file);
-	if (strstr(*env, key) || (fd = open(file, O_RDONLY)) < 0) {
+	if (strstr(*env, key) || (fd = high_fd(open(file, O_RDONLY))) < 0) {
 		free(file);
 		return 0;
 	}
