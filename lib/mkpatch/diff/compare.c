@@ -32,25 +32,47 @@ static const char *text_at(const struct lup_obj *o, size_t sec, int64_t off)
 	return (const char *)s->data->d_buf + off;
 }
 
-/* Two references into mergeable sections: the same string, or the same constant. */
+/*
+ * Where a reference at off lands in a mergeable section: the first entry start within
+ * the bytes an immediate after the field puts it short (lup_obj_sym_near), else the
+ * first place at or after off (a label may point inside an entry: the high half of a
+ * 16-byte constant).
+ */
+static int64_t entry_offset(int64_t off, uint64_t entsize)
+{
+	static const int64_t imm[] = { 0, 1, 2, 4 };
+
+	for (size_t i = 0; i < sizeof(imm) / sizeof(imm[0]); i++)
+		if (off + imm[i] >= 0 && (!entsize || (uint64_t)(off + imm[i]) % entsize == 0))
+			return off + imm[i];
+	return off >= 0 ? off : off + 4;
+}
+
+/* Two references into mergeable sections: the same string, or the same constant bytes. */
 static bool same_merged(const struct side *a, size_t asec, int64_t aoff, const struct side *b,
 			size_t bsec, int64_t boff)
 {
 	const struct lup_obj_sec *sa = &a->o->secs[asec], *sb = &b->o->secs[bsec];
-	uint64_t size = sa->sh.sh_entsize;
+	uint64_t size = sa->sh.sh_entsize ? sa->sh.sh_entsize : 1, len;
 	const uint8_t *x, *y;
 
 	if ((sa->sh.sh_flags & SHF_STRINGS) != (sb->sh.sh_flags & SHF_STRINGS) ||
-	    size != sb->sh.sh_entsize)
+	    sa->sh.sh_entsize != sb->sh.sh_entsize)
 		return false;
+	aoff = entry_offset(aoff, size);
+	boff = entry_offset(boff, size);
 	if (sa->sh.sh_flags & SHF_STRINGS) {
 		const char *s = text_at(a->o, asec, aoff), *t = text_at(b->o, bsec, boff);
 
 		return s && t && strcmp(s, t) == 0;
 	}
-	x = aoff >= 0 ? lup_obj_bytes(a->o, asec, (uint64_t)aoff, size ? size : 1) : NULL;
-	y = boff >= 0 ? lup_obj_bytes(b->o, bsec, (uint64_t)boff, size ? size : 1) : NULL;
-	return x && y && memcmp(x, y, size ? size : 1) == 0;
+	/* from the reference to the end of its entry */
+	len = size - (uint64_t)(aoff < 0 ? 0 : aoff) % size;
+	if (aoff < 0 || boff < 0 || (uint64_t)boff % size != (uint64_t)aoff % size)
+		return false;
+	x = lup_obj_bytes(a->o, asec, (uint64_t)aoff, len);
+	y = lup_obj_bytes(b->o, bsec, (uint64_t)boff, len);
+	return x && y && memcmp(x, y, len) == 0;
 }
 
 bool lup_diff_is_cold(const char *name)
