@@ -7,17 +7,25 @@
 
 # ------------------------------------------------------------------ expat (a library)
 
-# CVE-2024-45490: XML_ParseBuffer parsed a buffer of a negative length.
-case_expat_45490() {
-	local name=expat-CVE-2024-45490 run=$T/expat-CVE-2024-45490 pid port lib tids0 c1 c2
+# The tree of expat before fix $2, libexpat built on it, xml-server running it: sets the
+# caller's run, lib, pid and port.
+start_xml_server() { # name fix
+	run=$T/$1
 	real_source expat
-	real_tree "$name" expat CVE-2024-45490.patch
+	real_tree "$1" expat "$2"
 	real_build expat "$TREE"
 	lib=$(install_target "$TARGET" "$run/lib")
-	build_driver "$REAL/xml-server.c" "$run/xml-server" "$run/lib" expat "$TREE/expat/lib" "$TREE/expat/build"
+	build_driver "$REAL/xml-server.c" "$run/xml-server" "$run/lib" expat "$TREE/expat/lib" \
+		"$TREE/expat/build"
 	pid=$(start_target "$run/xml-server")
 	port=$(listening_port "$pid")
 	grep -q " $lib\$" "/proc/$pid/maps" || fail "xml-server does not run $lib"
+}
+
+# CVE-2024-45490: XML_ParseBuffer parsed a buffer of a negative length.
+case_expat_45490() {
+	local name=expat-CVE-2024-45490 run pid port lib tids0 c1 c2
+	start_xml_server "$name" CVE-2024-45490.patch
 	open_conn "$port"; c1=$CONN
 	expect_answer "$c1" "PARSE <a><b/></a>" '^#1 ok elements=2 depth=2$'
 	expect_answer "$c1" "FEED <doc><x/>" '^#2 fed elements=2$'	# a document that spans the patch
@@ -50,15 +58,8 @@ case_expat_45490() {
 # XML_ResumeParser crashes; fixed, it is refused with the new XML_ERROR_NOT_STARTED (an
 # enumerator added at the end of enum XML_Error).
 case_expat_50602() {
-	local name=expat-CVE-2024-50602 run=$T/expat-CVE-2024-50602 pid port lib tids0 c1 c2
-	real_source expat
-	real_tree "$name" expat expat-2.5.0-CVE-2024-50602.patch
-	real_build expat "$TREE"
-	lib=$(install_target "$TARGET" "$run/lib")
-	build_driver "$REAL/xml-server.c" "$run/xml-server" "$run/lib" expat "$TREE/expat/lib" "$TREE/expat/build"
-	pid=$(start_target "$run/xml-server")
-	port=$(listening_port "$pid")
-	grep -q " $lib\$" "/proc/$pid/maps" || fail "xml-server does not run $lib"
+	local name=expat-CVE-2024-50602 run pid port lib tids0 c1 c2
+	start_xml_server "$name" expat-2.5.0-CVE-2024-50602.patch
 	open_conn "$port"; c1=$CONN
 	expect_answer "$c1" "PARSE <a><b/></a>" '^#1 ok elements=2 depth=2$'
 	expect_answer "$c1" "FEED <doc><x/>" '^#2 fed elements=2$'
