@@ -24,6 +24,7 @@ mkpatch() { # out fix [options]
 		--json "$@" >"$T/$out.json" || fail "lup-mkpatch $fix"
 	note "$fix: built in $((SECONDS - t0)) s"
 }
+funcs() { python3 -c 'import json,sys; print(" ".join(sorted(json.load(open(sys.argv[1]))["functions"])))' "$1"; }
 field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(" ".join(e["name"] for e in d[sys.argv[2]]))' "$1" "$2"; }
 step() { tail -n 2 "$T/out.$pid" | awk -F'[= ]' '{ v[NR] = $2 } END { print v[2] - v[1] }'; }
 calls() { tail -n 1 "$T/out.$pid" | sed 's/.*calls=\([0-9]*\).*/\1/'; }
@@ -37,6 +38,7 @@ t0=$(tids "$pid")
 mkpatch clamp.lup fix-clamp.patch
 [ "$(field "$T/clamp.lup.json" followed)" = weigh.isra.0 ] || fail "clone not followed"
 grep -q 'the change of clamp inlined into it' "$T/clamp.lup.json" || fail "inline not named"
+[ "$(funcs "$T/clamp.lup.json")" = weigh.isra.0 ] || fail "functions of clamp.lup"
 c0=$(calls)
 "$LUP_BUILD/lup" patch -p "$T/clamp.lup" "$pid"
 sleep 0.2
@@ -60,6 +62,7 @@ mkpatch new.lup fix-new.patch
 # stats_check's assert() has a __LINE__ the fix moves: only that differs, not replaced
 [ "$(field "$T/new.lup.json" ignored)" = stats_check ] || fail "line numbers not ignored"
 [ "$(field "$T/new.lup.json" replaced)" = "stats_add stats_label" ] || fail "replaced"
+[ "$(funcs "$T/new.lup.json")" = "stats_add stats_label" ] || fail "functions of new.lup"
 c0=$(calls)
 "$LUP_BUILD/lup" patch -p "$T/new.lup" "$pid"
 for i in $(seq 100); do grep -q 'resets=[1-9]' "$T/out.$pid" && break; sleep 0.1; done

@@ -616,6 +616,18 @@ int lup_mkpatch_diff_expects(struct lup_mkpatch *m)
 	return 0;
 }
 
+/* The JSON summary, with the names of the functions the written patch replaces. */
+static void report_json(struct lup_mkpatch *m, int ret)
+{
+	size_t n = !ret && m->p ? m->p->n_funcs : 0;
+	char **names = calloc(n + 1, sizeof(*names));
+
+	for (size_t i = 0; names && i < n; i++)
+		names[i] = m->p->funcs[i]->name;
+	lup_diff_report_json(&m->diff->r, m->o->json, m->o->out, ret, names, names ? n : 0);
+	free(names);
+}
+
 void lup_mkpatch_diff_done(struct lup_mkpatch *m, int ret)
 {
 	struct lup_diff *x = m->diff;
@@ -625,7 +637,7 @@ void lup_mkpatch_diff_done(struct lup_mkpatch *m, int ret)
 	x->r.seconds[2] = now() - x->r.seconds[2];
 	lup_diff_report_print(&x->r, m->o->out, ret);
 	if (m->o->json)
-		lup_diff_report_json(&x->r, m->o->json, m->o->out, ret);
+		report_json(m, ret);
 	for (size_t i = 0; i < x->nr_units; i++)
 		unit_free(&x->units[i]);
 	free(x->units);

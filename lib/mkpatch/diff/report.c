@@ -88,8 +88,19 @@ static void json_list(FILE *f, const struct lup_diff_report *r, enum lup_diff_ro
 	fputc(']', f);
 }
 
+static void json_names(FILE *f, char *const *names, size_t nr)
+{
+	fputs(",\"functions\":[", f);
+	for (size_t i = 0; i < nr; i++) {
+		if (i)
+			fputc(',', f);
+		lup_json_str(f, names[i]);
+	}
+	fputc(']', f);
+}
+
 int lup_diff_report_json(const struct lup_diff_report *r, const char *path, const char *out,
-			 int result)
+			 int result, char *const *funcs, size_t nr_funcs)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "we") : stdout;
 	int ret = 0;
@@ -103,6 +114,7 @@ int lup_diff_report_json(const struct lup_diff_report *r, const char *path, cons
 	lup_json_str(f, out);
 	fprintf(f, ",\"written\":%s,\"status\":", result ? "false" : "true");
 	lup_json_str(f, result ? lup_strerror(result) : "ok");
+	json_names(f, funcs, nr_funcs);
 	for (int role = LUP_DIFF_REPLACED; role <= LUP_DIFF_REFUSED; role++)
 		json_list(f, r, (enum lup_diff_role)role);
 	fprintf(f, ",\"seconds\":{\"build_original\":%.3f,\"build_fixed\":%.3f,\"total\":%.3f}}\n",

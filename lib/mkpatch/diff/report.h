@@ -2,6 +2,7 @@
 #ifndef LUP_DIFF_REPORT_H
 #define LUP_DIFF_REPORT_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 enum lup_diff_role {
@@ -32,9 +33,12 @@ int lup_diff_report_add(struct lup_diff_report *r, enum lup_diff_role role, cons
 size_t lup_diff_report_count(const struct lup_diff_report *r, enum lup_diff_role role);
 /* The readable summary; every refusal also as an error line. */
 void lup_diff_report_print(const struct lup_diff_report *r, const char *out, int result);
-/* The same as one JSON object to path ("-": stdout); result: lup_mkpatch's. */
+/*
+ * The same as one JSON object to path ("-": stdout); result: lup_mkpatch's; funcs: the
+ * functions of the target the written patch replaces (replaced and followed alike).
+ */
 int lup_diff_report_json(const struct lup_diff_report *r, const char *path, const char *out,
-			 int result);
+			 int result, char *const *funcs, size_t nr_funcs);
 void lup_diff_report_free(struct lup_diff_report *r);
 
 #endif
