@@ -6,6 +6,7 @@
 #include "mkpatch/diff/build.h"
 #include "mkpatch/diff/compare.h"
 #include "mkpatch/diff/hunks.h"
+#include "mkpatch/diff/extract.h"
 #include "mkpatch/diff/report.h"
 
 /* One source the fix changes: its two objects as built, and as compiled for the patch. */
@@ -39,6 +40,23 @@ int lup_mkpatch_diff_so(struct lup_mkpatch *m, char **dir, char **so_path);
 int lup_mkpatch_diff_expects(struct lup_mkpatch *m);
 /* After the patch is written (ret: how it went): the summary, text and JSON. */
 void lup_mkpatch_diff_done(struct lup_mkpatch *m, int ret);
+
+/* lines.c: why each function of u's comparison changed (u->causes, from the DWARF). */
+int lup_diff_find_causes(struct lup_diff *x, struct lup_diff_unit *u);
+/* Drops from u's comparison the functions whose changes are only moved line numbers. */
+int lup_diff_drop_line_only(struct lup_diff *x, struct lup_diff_unit *u);
+
+/* keep.c: what the patch keeps of a unit (names of the compiled-for-the-patch object). */
+struct lup_diff_keep {
+	struct lup_extract_keep *v;
+	size_t nr;
+};
+
+/* Fills k; reports each function; 1 when something is refused (reported), or -errno. */
+int lup_diff_keep_list(struct lup_diff *x, struct lup_diff_unit *u, struct lup_diff_keep *k);
+
+/* link.c: the units' patch parts extracted and linked into *so (in a new *dir). */
+int lup_diff_link(struct lup_diff *x, char **dir, char **so);
 
 /* check.c: the refusals before anything is built into a patch. */
 #define LUP_DIFF_WHY_SIZE 512
