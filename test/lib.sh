@@ -75,10 +75,24 @@ criu_restore() { # dir [opts...]
 
 # Lines the target pid (started by start_target) has printed to $T/out.PID.
 lines() { grep -c . "$T/out.$1" || true; }
+# What a process that stopped making progress is doing: its threads' states and kernel
+# wait channels, its pending signals, and gdb's backtraces (on stderr).
+diagnose() { # pid
+	local t
+	{
+		for t in /proc/"$1"/task/*; do
+			echo "thread ${t##*/}: $(cut -d' ' -f3 "$t/stat" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null)"
+		done
+		grep -E '^(State|SigPnd|ShdPnd|SigBlk)' "/proc/$1/status" 2>/dev/null
+		timeout 20 gdb -p "$1" -batch -ex 'thread apply all bt 8' 2>&1 | grep -E '^(#|Thread)'
+	} | sed 's/^/  diagnose | /' >&2
+}
+
 # Waits until the output of pid has grown by n lines (5 s at most).
 wait_lines() { # pid n
 	local want=$(($(lines "$1") + $2)) i
 	for i in $(seq 500); do [ "$(lines "$1")" -ge "$want" ] && return 0; sleep 0.01; done
+	diagnose "$1"
 	fail "process $1 printed nothing new"
 }
 # test/progs/rewrite-counter prints "COUNTER VALUE": VALUE - COUNTER is what compute() adds.
