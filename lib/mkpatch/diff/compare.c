@@ -269,18 +269,30 @@ static size_t numbered_prefix(const char *name)
 	return i < n && i > 1 && name[i - 1] == '.' ? i - 1 : 0;
 }
 
+static bool same_numbered(const struct lup_obj_sym *s, const char *name, size_t len)
+{
+	return lup_obj_is_def(s) && GELF_ST_BIND(s->s.st_info) == STB_LOCAL &&
+	       numbered_prefix(s->name) == len && strncmp(s->name, name, len) == 0;
+}
+
 /* The k-th local "x.N" of a prefix in one object is the k-th of the other. */
 static const struct lup_obj_sym *kth_numbered(const struct lup_obj *o, const char *name,
 					      size_t len, size_t k)
 {
-	for (size_t i = 1; i < o->nr_syms; i++) {
-		const struct lup_obj_sym *s = &o->syms[i];
-
-		if (lup_obj_is_def(s) && GELF_ST_BIND(s->s.st_info) == STB_LOCAL &&
-		    numbered_prefix(s->name) == len && strncmp(s->name, name, len) == 0 && !k--)
-			return s;
-	}
+	for (size_t i = 1; i < o->nr_syms; i++)
+		if (same_numbered(&o->syms[i], name, len) && !k--)
+			return &o->syms[i];
 	return NULL;
+}
+
+/* How many locals of s's prefix come before symbol index i (s) in o. */
+static size_t rank_numbered(const struct lup_obj *o, size_t i, size_t len)
+{
+	size_t k = 0;
+
+	for (size_t j = 1; j < i; j++)
+		k += same_numbered(&o->syms[j], o->syms[i].name, len);
+	return k;
 }
 
 static int correlate(struct lup_diff_objs *d)
@@ -289,13 +301,12 @@ static int correlate(struct lup_diff_objs *d)
 
 	for (size_t i = 1; !ret && i < d->fixed->nr_syms; i++) {
 		const struct lup_obj_sym *s = &d->fixed->syms[i], *o;
-		size_t len = numbered_prefix(s->name), k = 0;
+		size_t len = numbered_prefix(s->name);
 
-		if (!len || !lup_obj_is_def(s) || GELF_ST_BIND(s->s.st_info) != STB_LOCAL)
+		if (!len || !same_numbered(s, s->name, len))
 			continue;
-		while (kth_numbered(d->fixed, s->name, len, k) != s)
-			k++;
-		o = d->orig ? kth_numbered(d->orig, s->name, len, k) : NULL;
+		o = d->orig ? kth_numbered(d->orig, s->name, len, rank_numbered(d->fixed, i, len)) :
+			      NULL;
 		if (o && strcmp(o->name, s->name))
 			ret = lup_hashmap_add(d->corr, s->name, (void *)o->name);
 	}
