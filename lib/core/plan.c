@@ -42,11 +42,6 @@ int lup_plan_add_call(struct lup_plan *p, uint64_t addr)
 	return LUP_ARRAY_PUSH(p->calls, p->nr_calls, (struct lup_plan_call){ addr });
 }
 
-int lup_plan_add_unmap(struct lup_plan *p, uint64_t start, uint64_t end)
-{
-	return LUP_ARRAY_PUSH(p->unmaps, p->nr_unmaps, (struct lup_plan_unmap){ start, end });
-}
-
 void lup_plan_free(struct lup_plan *p)
 {
 	size_t i;
@@ -58,7 +53,6 @@ void lup_plan_free(struct lup_plan *p)
 	free(p->maps);
 	free(p->calls);
 	free(p->writes);
-	free(p->unmaps);
 	*p = (struct lup_plan){ 0 };
 }
 

@@ -3,7 +3,7 @@
  * their contents), code to run once in the process, bytes to write at addresses,
  * mappings to remove. The core computes it over a process view; a transport commits it
  * (lib/images/: into the images of a checkpoint; the in-place transport: into the
- * stopped process), in this order: maps, calls, writes, unmaps.
+ * stopped process), in this order: maps, calls, writes.
  */
 #ifndef LUP_CORE_PLAN_H
 #define LUP_CORE_PLAN_H
@@ -36,16 +36,11 @@ struct lup_plan_call {
 	uint64_t addr;
 };
 
-struct lup_plan_unmap {
-	uint64_t start, end;
-};
-
 struct lup_plan {
-	size_t nr_maps, nr_calls, nr_writes, nr_unmaps;
+	size_t nr_maps, nr_calls, nr_writes;
 	struct lup_plan_map *maps;	/* in the order they were planned */
 	struct lup_plan_call *calls;
 	struct lup_plan_write *writes;	/* in order: the jumps of a patch come last */
-	struct lup_plan_unmap *unmaps;
 };
 
 /* Each takes data (malloc'ed) over, also on failure. */
@@ -54,12 +49,11 @@ int lup_plan_add_map(struct lup_plan *p, uint64_t start, uint64_t end, unsigned 
 int lup_plan_add_write(struct lup_plan *p, uint64_t addr, uint8_t *data, size_t len);
 int lup_plan_add_write_copy(struct lup_plan *p, uint64_t addr, const void *data, size_t len);
 int lup_plan_add_call(struct lup_plan *p, uint64_t addr);
-int lup_plan_add_unmap(struct lup_plan *p, uint64_t start, uint64_t end);
 void lup_plan_free(struct lup_plan *p);
 /* Whether the plan changes anything. */
 static inline int lup_plan_empty(const struct lup_plan *p)
 {
-	return !p->nr_maps && !p->nr_calls && !p->nr_writes && !p->nr_unmaps;
+	return !p->nr_maps && !p->nr_calls && !p->nr_writes;
 }
 
 /*

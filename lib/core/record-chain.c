@@ -44,7 +44,7 @@ void lup_chain_free(struct lup_chain *c)
 	lup_records_free(&c->gone);
 	free(c->rec_dirty);
 	free(c->entries);
-	free(c->unmap);
+	free(c->clear);
 	free(c);
 }
 

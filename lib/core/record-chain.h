@@ -2,7 +2,7 @@
  * The patches of one process as stacks over each replaced function, and the two rules
  * of Documentation/lifecycle.md: when a patch may go on top of what a function's entry
  * holds (apply), and when a patch may be taken out (revert). Edits accumulate in the
- * chain (entry bytes, spliced records, ranges to unmap) for the caller to write out.
+ * chain (entry bytes, spliced records, records to clear) for the caller to write out.
  */
 #ifndef LUP_RECORD_CHAIN_H
 #define LUP_RECORD_CHAIN_H
@@ -23,7 +23,7 @@ struct lup_chain_entry {
 	bool dirty;			/* differs from the process's memory */
 };
 
-struct lup_chain_unmap {
+struct lup_chain_clear {
 	uint64_t start, end;
 };
 
@@ -34,8 +34,8 @@ struct lup_chain {
 	bool *rec_dirty;		/* per record: its VMA must be rewritten (spliced) */
 	size_t nr_entries;
 	struct lup_chain_entry *entries;
-	size_t nr_unmap;
-	struct lup_chain_unmap *unmap;	/* VMAs of reverted patches */
+	size_t nr_clear;
+	struct lup_chain_clear *clear;	/* the records of reverted patches, to clear */
 };
 
 /* Reads the records of v (which must outlive the chain). */
@@ -72,8 +72,8 @@ int lup_chain_add(struct lup_chain *c, LupRecord *r);
 /*
  * Takes patch id out: each function it replaced gets back what was under it, or, where
  * another patch was put on top, that patch's record is spliced to sit on what was under
- * it. busy is set to the patch's image (no thread may be inside it); its VMAs are added
- * to unmap. -LUP_ENOTAPPLIC, reported, when id is not applied or a patch that expects
+ * it. busy is set to the patch's image (no thread may be inside it); its record is added
+ * to clear (the image stays mapped: the process may still point into it). -LUP_ENOTAPPLIC, reported, when id is not applied or a patch that expects
  * it is; -LUP_EBADIMG when the entries do not match the records. In lib/core/revert-chain.c.
  */
 int lup_chain_revert(struct lup_chain *c, const char *id, struct lup_range *busy);

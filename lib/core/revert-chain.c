@@ -95,14 +95,14 @@ static int apply_step(struct lup_chain *c, const LupRecordFunc *f, const struct 
 	return 0;
 }
 
-static int add_unmap(struct lup_chain *c, uint64_t start, uint64_t size)
+static int add_clear(struct lup_chain *c, uint64_t start, uint64_t size)
 {
-	struct lup_chain_unmap *n = realloc(c->unmap, (c->nr_unmap + 1) * sizeof(*n));
+	struct lup_chain_clear *n = realloc(c->clear, (c->nr_clear + 1) * sizeof(*n));
 
 	if (!n)
 		return -ENOMEM;
-	c->unmap = n;
-	c->unmap[c->nr_unmap++] = (struct lup_chain_unmap){ start, start + size };
+	c->clear = n;
+	c->clear[c->nr_clear++] = (struct lup_chain_clear){ start, start + size };
 	return 0;
 }
 
@@ -143,10 +143,15 @@ int lup_chain_revert(struct lup_chain *c, const char *id, struct lup_range *busy
 	for (i = 0; !ret && i < r->n_funcs; i++)
 		ret = apply_step(c, r->funcs[i], &steps[i]);
 	free(steps);
+	/*
+	 * The record is cleared; the image stays mapped: the process may still hold pointers
+	 * into it that no stack check sees (a string of the patch's .rodata in the arguments
+	 * of a frozen printf, a callback or a buffer it stored), which an unmap made a
+	 * SIGSEGV (seen in lifecycle). Clearing with a write, not an unmap: the kernel merges
+	 * a record's VMA with its neighbours, which a checkpoint's VMA list cannot split.
+	 */
 	if (!ret)
-		ret = add_unmap(c, r->image_addr, r->image_size);
-	if (!ret)
-		ret = add_unmap(c, r->self, r->self_size);
+		ret = add_clear(c, r->self, r->self_size);
 	if (!ret)
 		ret = retire(c, (size_t)find_index(&c->rs, r));
 	*busy = (struct lup_range){ r->image_addr, r->image_addr + r->image_size, r->id };

@@ -109,8 +109,13 @@ static int plan_revert(struct lup_op *op)
 	}
 	for (i = 0; !ret && i < c->gone.nr; i++)
 		ret = empty_registration(op, c->gone.r[i]);
-	for (i = 0; !ret && i < c->nr_unmap; i++)
-		ret = lup_plan_add_unmap(&op->plan, c->unmap[i].start, c->unmap[i].end);
+	/* after the entries: a record is cleared once its jumps are gone */
+	for (i = 0; !ret && i < c->nr_clear; i++) {
+		size_t len = (size_t)(c->clear[i].end - c->clear[i].start);
+		uint8_t *zeros = calloc(1, len ? len : 1);
+
+		ret = zeros ? lup_plan_add_write(&op->plan, c->clear[i].start, zeros, len) : -ENOMEM;
+	}
 	return ret;
 }
 

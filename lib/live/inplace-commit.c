@@ -3,10 +3,9 @@
  * Each run of new mappings that follow each other is made by one remote mmap
  * (MAP_FIXED_NOREPLACE, read-write), each filled through /proc/PID/mem and given its
  * final protection (never writable and executable at once); the writes (a patch's jumps last) go through /proc/PID/mem over what they
- * replace, which is kept; the unmaps go last, a patch's record before its code. A failure
- * of a mapping or a write undoes everything done: all of it is in place or none of it.
- * An unmap does not fail for a range lup mapped; should one, the others still go, so
- * that no record outlives the jumps it describes.
+ * replace, which is kept (a reverted patch's record is cleared by such a write, after
+ * its jumps). A failure of a mapping or a write undoes everything done: all of it is in
+ * place or none of it.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -126,18 +125,6 @@ static void undo(struct commit *c)
 		unmap(c->f, c->plan->maps[i].start, c->plan->maps[i].end);
 }
 
-/* In reverse order: the record of a reverted patch goes before its code. */
-static int unmap_all(struct lup_frozen *f, const struct lup_plan *plan)
-{
-	int ret = 0, r;
-
-	for (size_t i = plan->nr_unmaps; i-- > 0;) {
-		r = unmap(f, plan->unmaps[i].start, plan->unmaps[i].end);
-		ret = ret ? ret : r;
-	}
-	return ret;
-}
-
 int lup_inplace_commit(struct lup_frozen *f, const struct lup_plan *plan)
 {
 	struct commit c = { .f = f, .plan = plan };
@@ -161,8 +148,6 @@ int lup_inplace_commit(struct lup_frozen *f, const struct lup_plan *plan)
 		ret = write_one(&c, &plan->writes[c.nr_written]);
 	if (ret)
 		undo(&c);
-	else
-		ret = unmap_all(f, plan);
 	for (size_t i = 0; i < c.nr_written; i++)
 		free(c.saved[i]);
 	free(c.saved);

@@ -51,18 +51,23 @@ listed() {
 	grep -o '"id": "[^"]*"' "$T/list.json" | cut -d'"' -f4 | tr '\n' ' ' || true
 }
 
-# No mapping of pid overlaps the image or the record of a patch listed in file $2.
+# The records of the patches listed in file $2 are gone (cleared: no record magic at
+# their pages) and their images are still mapped: the process may still point into
+# one (a string of the patch, a callback), which a revert must not make a crash.
 unmapped() { # pid list.json
-	python3 - "$2" "/proc/$1/maps" <<'PY' || fail "a reverted patch's VMAs are still mapped"
+	python3 - "$2" "/proc/$1/maps" "/proc/$1/mem" <<'PY' || fail "a reverted patch's record is there or its image is not"
 import json, sys
-gone = []
+maps = [tuple(int(x, 16) for x in line.split()[0].split("-")) for line in open(sys.argv[2])]
+mem = open(sys.argv[3], "rb")
 for p in json.load(open(sys.argv[1]))["processes"][0]["patches"]:
-    img = int(p["image"], 16)
-    gone += [(img, img + p["image_size"]), (int(p["record"], 16), int(p["record"], 16) + 1)]
-for line in open(sys.argv[2]):
-    s, e = (int(x, 16) for x in line.split()[0].split("-"))
-    if any(s < b and a < e for a, b in gone):
-        sys.exit("still mapped: " + line.strip())
+    img, rec = int(p["image"], 16), int(p["record"], 16)
+    if sum(min(img + p["image_size"], e) - max(img, s) for s, e in maps
+           if s < img + p["image_size"] and img < e) != p["image_size"]:
+        sys.exit("image unmapped: %x" % img)
+    if any(s <= rec < e for s, e in maps):
+        mem.seek(rec)
+        if any(mem.read(8)):
+            sys.exit("record still there: %x" % rec)
 PY
 }
 
