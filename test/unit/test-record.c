@@ -114,7 +114,7 @@ static void apply(LupPatch *p, struct applied *a)
 	close_chain(&s, c);
 }
 
-/* What the image writer would do after lup_chain_revert: write entries and records, unmap. */
+/* What the image writer would do after lup_chain_revert: write entries and records, clear. */
 static void write_back(struct lup_chain *c)
 {
 	for (size_t i = 0; i < c->nr_entries; i++)
@@ -131,8 +131,14 @@ static void write_back(struct lup_chain *c)
 		mprotect(at, c->rs.r[i]->self_size, PROT_READ);
 		free(buf);
 	}
-	for (size_t i = 0; i < c->nr_unmap; i++)
-		munmap((void *)(uintptr_t)c->unmap[i].start, c->unmap[i].end - c->unmap[i].start);
+	for (size_t i = 0; i < c->nr_clear; i++) {
+		void *at = (void *)(uintptr_t)c->clear[i].start;
+		size_t len = c->clear[i].end - c->clear[i].start;
+
+		mprotect(at, len, PROT_READ | PROT_WRITE);
+		memset(at, 0, len);
+		mprotect(at, len, PROT_READ);
+	}
 }
 
 static int revert(const char *id)
@@ -144,7 +150,7 @@ static int revert(const char *id)
 
 	if (!ret) {
 		assert_string_equal(busy.name, id);
-		assert_int_equal(c->nr_unmap, 2);
+		assert_int_equal(c->nr_clear, 1);	/* the record; the image stays */
 		write_back(c);
 	}
 	close_chain(&s, c);
